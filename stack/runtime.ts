@@ -1,0 +1,251 @@
+/**
+ * The seam. Everything under stack/ receives its world through one Runtime: time, randomness,
+ * connections, logging and metrics. The simulator (sim/) and the real runtime (live/) are the
+ * only implementations. stack/ never imports node:net, node:timers, node:fs, ... and never calls
+ * Date.now, setTimeout, Math.random or crypto.randomBytes (test/purity.test.ts enforces it).
+ *
+ * Contracts below are normative: the Runtime compliance suite (test/runtime-compliance.ts) checks
+ * both implementations against them.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Clock
+// ---------------------------------------------------------------------------------------------
+
+/** A scheduled callback. cancel() is idempotent and safe after the timer fired. */
+export interface Timer {
+  cancel(): void;
+}
+
+export interface Clock {
+  /**
+   * Monotonic milliseconds since an arbitrary origin (fractions allowed). Never decreases.
+   * In the simulator this is virtual time: it does not move while a handler runs, and a promise
+   * continuation caused by an event sees the same now() as the event itself.
+   */
+  now(): number;
+  /**
+   * Wall-clock milliseconds since the Unix epoch, for things that outlive a process (record
+   * expiry, token validity). The simulator returns a fixed epoch origin + now().
+   */
+  wallNow(): number;
+  /**
+   * Calls fn once, no earlier than delayMs from now (delayMs < 0 is treated as 0). Timers due at
+   * the same instant fire in the order they were set. A timer set from inside a firing timer with
+   * delay 0 fires after the current one returns, never re-entrantly. Exceptions thrown by fn are
+   * reported to the Runtime's logger and do not stop other timers.
+   */
+  setTimer(delayMs: number, fn: () => void): Timer;
+  /** Resolves after delayMs, like setTimer. Never rejects. */
+  sleep(delayMs: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Randomness
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A random stream. In the simulator it is seeded and reproducible; live it reads the OS source.
+ * Key material is drawn from bytes(): it must be cryptographically strong live, and it is
+ * deterministic (and therefore not secret) in the simulator, which is intended.
+ */
+export interface Rng {
+  /** Uniform integer in [0, 2^32). */
+  u32(): number;
+  /** Uniform float in [0, 1). */
+  float(): number;
+  /** Uniform integer in [0, n) for 0 < n <= 2^32. */
+  int(n: number): number;
+  /** n uniform random bytes (a fresh array). */
+  bytes(n: number): Uint8Array;
+  /**
+   * An independent stream derived from this one and a label. Forking the same label twice gives
+   * the same stream in the simulator, so components can derive sub-seeds by name (TigerBeetle
+   * VOPR style) without disturbing each other's sequences.
+   */
+  fork(label: string): Rng;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Addresses are strings "host:port". host is an IPv4 literal, a bracketed IPv6 literal
+ * ("[fd00::1]:7000") or a name the Runtime knows (the simulator's hosts). Port 0 in listen()
+ * asks for any free port; Listener.addr gives the one chosen.
+ */
+export type Address = string;
+
+/** Base class of errors the network reports. Tests check the class, not the message text. */
+export class NetError extends Error {
+  override name = 'NetError';
+}
+/** Nothing listens at the dialed address (or the listener refused). */
+export class ConnectionRefusedError extends NetError {
+  override name = 'ConnectionRefusedError';
+}
+/** The peer or the path failed abruptly (crash, reset, partition detected). */
+export class ConnectionResetError extends NetError {
+  override name = 'ConnectionResetError';
+}
+/** dial() did not complete within its timeout. */
+export class DialTimeoutError extends NetError {
+  override name = 'DialTimeoutError';
+}
+/** write() or end() after the local side ended or closed the connection. */
+export class ConnectionClosedError extends NetError {
+  override name = 'ConnectionClosedError';
+}
+/** listen() on an address already in use, or one this host does not have. */
+export class AddressInUseError extends NetError {
+  override name = 'AddressInUseError';
+}
+/** A malformed address string. */
+export class AddressError extends NetError {
+  override name = 'AddressError';
+}
+
+/**
+ * Callbacks for one connection. They are never called re-entrantly from inside write(), end(),
+ * close() or setHandler(): events are always delivered from a later turn.
+ */
+export interface ConnectionHandler {
+  /** Bytes in order. The chunk belongs to the receiver (the sender's buffer is not shared). */
+  onData(chunk: Uint8Array): void;
+  /** The send buffer fell below the low-water mark after write() returned false. */
+  onDrain?(): void;
+  /** The peer half-closed: no more data will arrive. We may still write until end()/close(). */
+  onEnd?(): void;
+  /**
+   * The connection is fully closed: called exactly once, last. err is undefined for an orderly
+   * close (both sides ended, or close() without an error on this side) and a NetError otherwise.
+   */
+  onClose?(err?: NetError): void;
+}
+
+export interface Connection {
+  readonly localAddr: Address;
+  readonly remoteAddr: Address;
+  /**
+   * Install (or replace) the handler. Data, end and close that arrive before the first handler is
+   * set are buffered and delivered after it is set, in order, from a later turn.
+   */
+  setHandler(handler: ConnectionHandler): void;
+  /**
+   * Queue bytes for sending, in order. Returns false when the send buffer is over its high-water
+   * mark: the bytes are still queued, and the caller should wait for onDrain before writing more.
+   * The caller must not modify chunk afterwards. Throws ConnectionClosedError after end()/close().
+   */
+  write(chunk: Uint8Array): boolean;
+  /** Half-close: flush what is queued, then signal end of stream to the peer. Idempotent. */
+  end(): void;
+  /**
+   * Full close. Without err: queued bytes are flushed first when possible, then the peer sees
+   * end and close. With err: bytes still queued are discarded and the peer sees a reset.
+   * Idempotent; onClose fires once, from a later turn.
+   */
+  close(err?: Error): void;
+  /** Stop delivering onData (the peer's writes back up once buffers fill). */
+  pause(): void;
+  resume(): void;
+  /** True once close() was called or onClose fired. */
+  readonly closed: boolean;
+}
+
+export interface Listener {
+  readonly addr: Address;
+  /** Stops accepting. Established connections are not affected. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface DialOptions {
+  /** Rejects with DialTimeoutError after this long. Default: the Runtime's own (10 s live). */
+  timeoutMs?: number;
+}
+
+export interface Network {
+  /**
+   * Accept connections at addr. Rejects with AddressInUseError when the address is taken or not
+   * ours, AddressError when malformed.
+   */
+  listen(addr: Address, onConnection: (conn: Connection) => void): Promise<Listener>;
+  /**
+   * Connect to addr. Rejects with ConnectionRefusedError when nothing listens there,
+   * DialTimeoutError when no answer comes in time (a partition, a dropped SYN), AddressError when
+   * malformed.
+   */
+  dial(addr: Address, opts?: DialOptions): Promise<Connection>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logging and metrics
+// ---------------------------------------------------------------------------------------------
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger that adds fields to every record (component, peer, ...). */
+  child(fields: LogFields): Logger;
+}
+
+/**
+ * Where the stack reports what it does. Names are dotted lower-case ("veil.handshakes",
+ * "dht.lookup.hops"). The sink aggregates; the stack never reads metrics back.
+ */
+export interface Metrics {
+  /** Add n (default 1) to a counter. */
+  count(name: string, n?: number): void;
+  /** Record one observation of a distribution (latencies, hop counts, sizes). */
+  observe(name: string, value: number): void;
+  /** Set a gauge to its current value. */
+  gauge(name: string, value: number): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Runtime
+// ---------------------------------------------------------------------------------------------
+
+export interface Runtime {
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly net: Network;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+}
+
+/** Parse "host:port" / "[v6]:port". Pure; throws AddressError. */
+export function parseAddress(addr: Address): { host: string; port: number } {
+  let host: string;
+  let portText: string;
+  if (addr.startsWith('[')) {
+    const close = addr.indexOf(']');
+    if (close < 0 || addr[close + 1] !== ':') throw new AddressError(`malformed address "${addr}"`);
+    host = addr.slice(1, close);
+    portText = addr.slice(close + 2);
+  } else {
+    const colon = addr.lastIndexOf(':');
+    if (colon <= 0 || addr.indexOf(':') !== colon) {
+      throw new AddressError(`malformed address "${addr}": expected host:port or [ipv6]:port`);
+    }
+    host = addr.slice(0, colon);
+    portText = addr.slice(colon + 1);
+  }
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new AddressError(`malformed port in "${addr}": expected 0..65535`);
+  }
+  return { host, port };
+}
+
+/** Inverse of parseAddress. */
+export function formatAddress(host: string, port: number): Address {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A Metrics sink that discards everything (for code paths that have none to report to). */
+export const nullMetrics: Metrics = { count() {}, observe() {}, gauge() {} };
