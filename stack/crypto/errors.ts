@@ -1,0 +1,42 @@
+/**
+ * Named errors of the crypto layer. Both backends throw the same classes for the same conditions,
+ * so callers (Noise, identity) never depend on which backend is active. Tests check the class.
+ */
+
+/** Base class: every error the crypto layer throws on bad input or failed authentication. */
+export class CryptoError extends Error {
+  override name = 'CryptoError';
+}
+
+/**
+ * A key, nonce, seed or signature of the wrong length or type. The message follows noble's
+ * `abytes` wording exactly ("expected Uint8Array of length 32, got length=31") so both backends
+ * report size errors identically.
+ */
+export class CryptoInputError extends CryptoError {
+  override name = 'CryptoInputError';
+}
+
+/** X25519 produced the all-zero shared secret: the peer sent a low-order point (RFC 7748 §6.1). */
+export class LowOrderPointError extends CryptoError {
+  override name = 'LowOrderPointError';
+}
+
+/** AEAD open failed: the tag did not verify, or the ciphertext is shorter than a tag. */
+export class AeadError extends CryptoError {
+  override name = 'AeadError';
+}
+
+/**
+ * Check that `value` is a Uint8Array of exactly `length` bytes (or any length when omitted).
+ * `what` prefixes the message ("nonce") so a caller can tell which argument was wrong.
+ */
+export function checkBytes(value: unknown, length?: number, what?: string): asserts value is Uint8Array {
+  const prefix = what ? `${what}: ` : '';
+  if (!(value instanceof Uint8Array)) {
+    throw new CryptoInputError(`${prefix}expected Uint8Array, got type=${typeof value}`);
+  }
+  if (length !== undefined && value.length !== length) {
+    throw new CryptoInputError(`${prefix}expected Uint8Array of length ${length}, got length=${value.length}`);
+  }
+}
