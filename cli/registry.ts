@@ -1,0 +1,31 @@
+import type { Command, CommandGroup } from './command.js';
+
+/** Commands load lazily so `valhalla id` does not pay for the simulator's start-up. */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  run: {
+    summary: 'run a scenario file in the simulator and print a summary',
+    load: async () => (await import('./commands/run.js')).command,
+  },
+  bench: {
+    summary: 'run a benchmark (scheduler, crypto, ...) and print its figures',
+    load: async () => (await import('./commands/bench.js')).command,
+  },
+  keygen: {
+    summary: 'create an identity file (Ed25519 key, NodeID)',
+    load: async () => (await import('./commands/keygen.js')).command,
+  },
+  id: {
+    summary: "print an identity file's NodeID and overlay IPv6 address",
+    load: async () => (await import('./commands/id.js')).command,
+  },
+};
+
+export const GROUPS: Record<string, CommandGroup> = {
+  conformance: {
+    name: 'conformance',
+    summary: 'run published test vectors through our implementation',
+    commands: {
+      'noise-vectors': async () => (await import('./commands/conformance-noise.js')).command,
+    },
+  },
+};

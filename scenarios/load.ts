@@ -1,0 +1,203 @@
+/**
+ * Loading a scenario file: YAML → JSON Schema check (scenarios/schema.json) → typed Scenario.
+ * Every problem becomes a ScenarioError naming the file, the line, the field, what was expected
+ * and what was found, so a user can fix the file without reading our code.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { parseDurationMs } from './duration.js';
+import { ScenarioError } from './errors.js';
+import type { Assertion, Comparator, LatencyModel, Scenario, Workload } from './types.js';
+
+const schema = JSON.parse(readFileSync(new URL('./schema.json', schemaBase()), 'utf8')) as object;
+
+/** The schema sits in scenarios/ of the package; compiled code runs from dist/scenarios/. */
+function schemaBase(): URL {
+  const here = new URL('.', import.meta.url);
+  return here.pathname.includes('/dist/scenarios/') ? new URL('../../scenarios/', here) : here;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(schema);
+
+export function loadScenarioFile(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ScenarioError(file, undefined, '(file)', 'a readable YAML file', code);
+  }
+  return parseScenario(text, file);
+}
+
+export function parseScenario(text: string, file: string): Scenario {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = lineCounter.linePos(e.pos[0]).line;
+    throw new ScenarioError(file, line, '(syntax)', 'valid YAML', e.message.split('\n')[0]!);
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ScenarioError(file, 1, '(document)', 'a mapping with name, nodes and duration', describe(data));
+  }
+  if (!validate(data)) throw schemaError(file, doc, lineCounter, data, validate.errors ?? []);
+  return toScenario(file, data as Record<string, any>, doc, lineCounter);
+}
+
+function pathOf(instancePath: string): (string | number)[] {
+  if (instancePath === '') return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function lineAt(doc: Document, lc: LineCounter, path: (string | number)[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as YamlNode | undefined;
+    if (node && typeof node === 'object' && 'range' in node && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+function valueAt(data: unknown, path: (string | number)[]): unknown {
+  let v: any = data;
+  for (const p of path) v = v?.[p];
+  return v;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
+}
+
+/** Pick the most useful ajv error: the deepest path, preferring concrete keywords over oneOf. */
+function schemaError(
+  file: string,
+  doc: Document,
+  lc: LineCounter,
+  data: unknown,
+  errors: ErrorObject[],
+): ScenarioError {
+  const score = (e: ErrorObject) =>
+    e.instancePath.split('/').length * 10 + (e.keyword === 'oneOf' || e.keyword === 'const' ? 0 : 5);
+  const sorted = [...errors].sort((a, b) => score(b) - score(a));
+  // Discriminator first: a wrong "kind"/"model" explains every other error on that object.
+  const disc = errors.find((e) => e.keyword === 'const' && /\/(kind|model)$/.test(e.instancePath));
+  const e = disc ?? sorted[0]!;
+  let path = pathOf(e.instancePath);
+  let expected: string;
+  let found = describe(valueAt(data, path));
+  switch (e.keyword) {
+    case 'required':
+      path = [...path, (e.params as { missingProperty: string }).missingProperty];
+      expected = `a value for required field "${path[path.length - 1]}"`;
+      found = 'nothing';
+      break;
+    case 'additionalProperties': {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      path = [...path, extra];
+      expected = `no field "${extra}" (not part of the format; see scenarios/README.md)`;
+      found = describe(valueAt(data, path));
+      break;
+    }
+    case 'const': {
+      const options = errors
+        .filter((x) => x.keyword === 'const' && x.instancePath === e.instancePath)
+        .map((x) => JSON.stringify((x.params as { allowedValue: unknown }).allowedValue));
+      expected = `one of ${options.join(', ')}`;
+      break;
+    }
+    case 'pattern':
+      expected = path.includes('assertions')
+        ? 'an assertion like "ping.success_rate >= 0.99"'
+        : `a value matching ${(e.params as { pattern: string }).pattern}`;
+      break;
+    case 'oneOf':
+      expected = path.some((p) => typeof p === 'string' && /duration|every|start|stop|jitter|median|mean/.test(p))
+        ? 'a duration such as 500ms, 30s, 2m or a number of milliseconds'
+        : 'one of the forms described in scenarios/README.md';
+      break;
+    default:
+      expected = `a value that ${e.message ?? 'fits the schema'}`;
+  }
+  const field = path.length === 0 ? '(document)' : path.map(String).join('.');
+  return new ScenarioError(file, lineAt(doc, lc, path), field, expected, found);
+}
+
+function ms(v: unknown): number {
+  return parseDurationMs(v) ?? 0; // the schema already checked the form
+}
+
+function toLatency(raw: Record<string, any> | undefined): LatencyModel {
+  if (!raw) return { model: 'lognormal', medianMs: 40, sigma: 0.5 };
+  switch (raw.model) {
+    case 'fixed':
+      return { model: 'fixed', valueMs: ms(raw.value) };
+    case 'uniform':
+      return { model: 'uniform', minMs: ms(raw.min), maxMs: ms(raw.max) };
+    case 'normal':
+      return { model: 'normal', meanMs: ms(raw.mean), stddevMs: ms(raw.stddev) };
+    case 'lognormal':
+      return { model: 'lognormal', medianMs: ms(raw.median), sigma: raw.sigma };
+    default:
+      return { model: 'matrix', regions: raw.regions, matrixMs: raw.matrix.map((row: unknown[]) => row.map(ms)) };
+  }
+}
+
+const ASSERTION = /^\s*([a-z0-9_.]+)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$/;
+
+function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: LineCounter): Scenario {
+  const durationMs = ms(raw.duration);
+  const latency = toLatency(raw.network?.latency);
+  if (latency.model === 'matrix') {
+    const n = latency.regions.length;
+    const bad = latency.matrixMs.length !== n || latency.matrixMs.some((row) => row.length !== n);
+    if (bad) {
+      const path = ['network', 'latency', 'matrix'];
+      throw new ScenarioError(file, lineAt(doc, lc, path), path.join('.'), `a ${n}x${n} matrix`, 'another shape');
+    }
+  }
+  const workload: Workload[] = (raw.workload ?? []).map((w: Record<string, any>) => ({
+    kind: 'ping',
+    everyMs: ms(w.every),
+    startMs: w.start === undefined ? 0 : ms(w.start),
+    stopMs: w.stop === undefined ? durationMs : ms(w.stop),
+  }));
+  workload.forEach((w, i) => {
+    if (w.everyMs <= 0) {
+      const path = ['workload', i, 'every'];
+      throw new ScenarioError(file, lineAt(doc, lc, path), path.join('.'), 'a positive duration', '0');
+    }
+  });
+  const assertions: Assertion[] = (raw.assertions ?? []).map((text: string) => {
+    const m = ASSERTION.exec(text)!;
+    return { text: text.trim(), metric: m[1]!, op: m[2] as Comparator, value: Number(m[3]) };
+  });
+  return {
+    file,
+    name: raw.name,
+    description: raw.description,
+    seed: raw.seed ?? 1,
+    durationMs,
+    nodes: { count: raw.nodes.count, regions: raw.nodes.regions ?? [] },
+    network: {
+      latency,
+      jitterMs: raw.network?.jitter === undefined ? 0 : ms(raw.network.jitter),
+      bandwidthMbit: raw.network?.bandwidthMbit,
+      loss: raw.network?.loss ?? 0,
+    },
+    workload,
+    assertions,
+  };
+}
+
