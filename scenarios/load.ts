@@ -97,6 +97,11 @@ function schemaError(
   let path = pathOf(e.instancePath);
   let expected: string;
   let found = describe(valueAt(data, path));
+  if (e.schemaPath.includes('/duration/')) {
+    const field = path.map(String).join('.');
+    const expectedDuration = 'a duration such as 500ms, 30s, 2m or a number of milliseconds';
+    return new ScenarioError(file, lineAt(doc, lc, path), field, expectedDuration, found);
+  }
   switch (e.keyword) {
     case 'required':
       path = [...path, (e.params as { missingProperty: string }).missingProperty];
@@ -123,9 +128,7 @@ function schemaError(
         : `a value matching ${(e.params as { pattern: string }).pattern}`;
       break;
     case 'oneOf':
-      expected = path.some((p) => typeof p === 'string' && /duration|every|start|stop|jitter|median|mean/.test(p))
-        ? 'a duration such as 500ms, 30s, 2m or a number of milliseconds'
-        : 'one of the forms described in scenarios/README.md';
+      expected = 'one of the forms described in scenarios/README.md';
       break;
     default:
       expected = `a value that ${e.message ?? 'fits the schema'}`;
