@@ -9,9 +9,9 @@ export class CryptoError extends Error {
 }
 
 /**
- * A key, nonce, seed or signature of the wrong length or type. The message follows noble's
- * `abytes` wording exactly ("expected Uint8Array of length 32, got length=31") so both backends
- * report size errors identically.
+ * A key, nonce, seed or signature of the wrong length or type. The message is exactly what noble's
+ * `abytes` says (`"nonce" expected Uint8Array of length 12, got length=8`), so both backends
+ * report size errors identically and a reader who knows noble recognises it.
  */
 export class CryptoInputError extends CryptoError {
   override name = 'CryptoInputError';
@@ -29,14 +29,16 @@ export class AeadError extends CryptoError {
 
 /**
  * Check that `value` is a Uint8Array of exactly `length` bytes (or any length when omitted).
- * `what` prefixes the message ("nonce") so a caller can tell which argument was wrong.
+ * `what` names the argument, quoted as noble does, so a caller can tell which one was wrong.
  */
 export function checkBytes(value: unknown, length?: number, what?: string): asserts value is Uint8Array {
-  const prefix = what ? `${what}: ` : '';
+  const prefix = what ? `"${what}" ` : '';
   if (!(value instanceof Uint8Array)) {
     throw new CryptoInputError(`${prefix}expected Uint8Array, got type=${typeof value}`);
   }
   if (length !== undefined && value.length !== length) {
-    throw new CryptoInputError(`${prefix}expected Uint8Array of length ${length}, got length=${value.length}`);
+    throw new CryptoInputError(
+      `${prefix}expected Uint8Array of length ${length}, got length=${value.length}`,
+    );
   }
 }

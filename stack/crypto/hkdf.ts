@@ -12,11 +12,11 @@
  * backend the caller chose, and tests can run it on both.
  */
 
+import { HASH_LEN } from './constants.js';
 import { CryptoInputError, checkBytes } from './errors.js';
 import type { CryptoBackend } from './types.js';
 
-/** Output length of SHA-256 and of every HKDF output. */
-export const HASH_LEN = 32; // bytes
+export { HASH_LEN };
 
 /** The part of a backend HKDF needs; any CryptoBackend fits. */
 export type HmacProvider = Pick<CryptoBackend, 'hmacSha256'>;
@@ -38,7 +38,12 @@ export function hkdf(backend: HmacProvider, chainingKey: Uint8Array, ikm: Uint8A
  * Noise HKDF. chainingKey must be 32 bytes (Noise always passes ck); ikm is 0, 32 bytes or a DH
  * output in practice, but any length is valid HMAC input. Throws CryptoInputError otherwise.
  */
-export function hkdf(backend: HmacProvider, chainingKey: Uint8Array, ikm: Uint8Array, n: 2 | 3): Uint8Array[] {
+export function hkdf(
+  backend: HmacProvider,
+  chainingKey: Uint8Array,
+  ikm: Uint8Array,
+  n: 2 | 3,
+): Uint8Array[] {
   checkBytes(chainingKey, HASH_LEN, 'chainingKey');
   checkBytes(ikm, undefined, 'ikm');
   if (n !== 2 && n !== 3) throw new CryptoInputError(`hkdf: expected 2 or 3 outputs, got ${n}`);
