@@ -51,6 +51,8 @@ export class HandshakeState {
   private re: Uint8Array | undefined;
   private rs: Uint8Array | undefined;
   private step = 0;
+  /** Set when a read or write threw: h and ck are then half-updated, so the state is dead. */
+  private failed = false;
   private keys: TransportKeys | undefined;
 
   constructor(
@@ -103,6 +105,30 @@ export class HandshakeState {
   /** WriteMessage(payload): the next handshake message, to be sent as it is. */
   writeMessage(payload: Uint8Array): Uint8Array {
     this.checkTurn(true);
+    try {
+      return this.write(payload);
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
+  }
+
+  /**
+   * ReadMessage(message): the peer's payload. Throws NoiseMessageError when the message is too
+   * short for its tokens, DecryptError when it does not authenticate. After any error the
+   * handshake is dead: every later call throws HandshakeStateError.
+   */
+  readMessage(message: Uint8Array): Uint8Array {
+    this.checkTurn(false);
+    try {
+      return this.read(message);
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
+  }
+
+  private write(payload: Uint8Array): Uint8Array {
     const parts: Uint8Array[] = [];
     for (const token of this.pattern[this.step]) {
       if (token === 'e') {
@@ -124,12 +150,7 @@ export class HandshakeState {
     return message;
   }
 
-  /**
-   * ReadMessage(message): the peer's payload. Throws NoiseMessageError when the message is too
-   * short for its tokens, DecryptError when it does not authenticate.
-   */
-  readMessage(message: Uint8Array): Uint8Array {
-    this.checkTurn(false);
+  private read(message: Uint8Array): Uint8Array {
     if (message.length > MAX_MESSAGE_LEN) {
       throw new NoiseMessageError(`handshake message of ${message.length} bytes exceeds ${MAX_MESSAGE_LEN}`);
     }
@@ -166,6 +187,7 @@ export class HandshakeState {
   }
 
   private checkTurn(writing: boolean): void {
+    if (this.failed) throw new HandshakeStateError('the handshake failed earlier and cannot continue');
     if (this.complete) throw new HandshakeStateError('the handshake has already completed');
     if (this.isMyTurn !== writing) {
       const role = this.initiator ? 'initiator' : 'responder';
