@@ -11,6 +11,8 @@ import {
 } from '../stack/runtime.js';
 import { mapNetError } from './errors.js';
 
+const EMPTY = new Uint8Array(0);
+
 type Pending = { kind: 'data'; chunk: Uint8Array } | { kind: 'end' } | { kind: 'close'; err: NetError | undefined };
 
 export interface LiveConnectionOptions {
@@ -61,7 +63,7 @@ export class LiveConnection implements Connection {
     // reading and TCP flow control pushes back on the sender, so early data is bounded.
     socket.pause();
     socket.on('data', (chunk: Buffer) => this.emit({ kind: 'data', chunk }));
-    socket.on('end', () => this.emit({ kind: 'end' }));
+    socket.on('end', this.onSocketEnd);
     socket.on('drain', this.onSocketDrain);
     socket.on('error', (err: Error) => {
       this.error ??= mapNetError(err);
@@ -140,6 +142,24 @@ export class LiveConnection implements Connection {
     if (flow && this.socket.isPaused()) this.socket.resume();
     else if (!flow && !this.socket.isPaused()) this.socket.pause();
   }
+
+  /**
+   * Linux reports a reset that arrives behind unread data as a plain EOF and keeps the error
+   * pending in the socket, so a peer's close(err) would look like end(). A zero-length write
+   * surfaces the pending error (the 'error' then 'close' path reports ConnectionResetError) and
+   * sends nothing on a healthy connection. With output still queued the queued write surfaces it
+   * instead; after our own end() there is no way to ask, and the end is taken at face value.
+   */
+  private readonly onSocketEnd = (): void => {
+    const socket = this.socket;
+    if (this.endCalled || !socket.writable || socket.writableLength > 0) {
+      this.emit({ kind: 'end' });
+      return;
+    }
+    socket.write(EMPTY, (err) => {
+      if (err === undefined || err === null) this.emit({ kind: 'end' });
+    });
+  };
 
   private readonly onSocketDrain = (): void => {
     if (this.closed) return;

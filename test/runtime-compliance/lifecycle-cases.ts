@@ -131,6 +131,35 @@ export function lifecycleCases(suite: Suite): void {
     expect(serverRec.events).toEqual(['data', 'end']);
   });
 
+  runtimeCase(suite, 'a reset that arrives before setHandler is reported after it', async (h) => {
+    const { client, server } = await connectPair(h);
+    const clientRec = new Recorder(h.a.clock);
+    client.setHandler(clientRec);
+    client.write(text('doomed'));
+    client.close(new Error('abort before the peer looked'));
+    await clientRec.until('local close', (r) => r.closes > 0);
+    await h.b.clock.sleep(SETTLE_MS);
+    const serverRec = new Recorder(h.b.clock);
+    server.setHandler(serverRec);
+    expect(serverRec.events, 'events delivered re-entrantly from setHandler').toEqual([]);
+    await serverRec.until('close', (r) => r.closes > 0);
+    expect(serverRec.closeErr).toBeInstanceOf(ConnectionResetError);
+    expectClosedOnce(serverRec);
+  });
+
+  runtimeCase(suite, 'close(err) before any handler: onClose comes after setHandler, from a later turn', async (h) => {
+    const { client, server } = await connectPair(h);
+    client.setHandler(new Recorder(h.a.clock));
+    server.close(new Error('refused by policy'));
+    await h.b.clock.sleep(SETTLE_MS);
+    const serverRec = new Recorder(h.b.clock);
+    server.setHandler(serverRec);
+    expect(serverRec.events, 'events delivered re-entrantly from setHandler').toEqual([]);
+    await serverRec.until('close', (r) => r.closes > 0);
+    expect(serverRec.closeErr).toBeInstanceOf(NetError);
+    expectClosedOnce(serverRec);
+  });
+
   runtimeCase(suite, 'ends report matching addresses', async (h) => {
     const { listener, client, server } = await connectPair(h);
     expect(client.remoteAddr).toBe(listener.addr);
