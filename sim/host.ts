@@ -1,0 +1,76 @@
+/**
+ * A simulated host: the part of a node that outlives its incarnations (name, address, region,
+ * port counter, the random stream the network draws from for its segments) plus what the current
+ * incarnation has open (listeners, connections).
+ */
+import type { Connection, Logger } from '../stack/runtime.js';
+import type { HostInfo } from './latency.js';
+import type { SimRng } from './rng.js';
+
+export interface ListenerEntry {
+  readonly gen: number;
+  readonly onConnection: (conn: Connection) => void;
+}
+
+/** Anything on a host that must die with the incarnation (connections). */
+export interface HostResource {
+  /** The host crashed: drop silently (no callbacks) and tell the peer if there is one. */
+  crash(): void;
+}
+
+const EPHEMERAL_FIRST = 49152; // IANA dynamic port range
+const EPHEMERAL_LAST = 65535;
+
+export class HostState implements HostInfo {
+  alive = true;
+  gen = 0;
+  readonly listeners = new Map<number, ListenerEntry>();
+  readonly resources = new Set<HostResource>();
+  /** The current incarnation's logger (handler exceptions are reported there). */
+  log: Logger;
+  /** Exceptions thrown by this host's callbacks (timers, connection handlers). */
+  handlerErrors = 0;
+  private nextPort = EPHEMERAL_FIRST;
+
+  constructor(
+    readonly index: number,
+    readonly name: string,
+    /** The address literal, e.g. "10.0.0.1". */
+    readonly host: string,
+    readonly region: string,
+    readonly bandwidthBytesPerSec: number,
+    /** Draws for this host's outgoing segments (latency, jitter, loss): kept apart from the node's Rng. */
+    readonly netRng: SimRng,
+    log: Logger,
+  ) {
+    this.log = log;
+  }
+
+  /** Does addr's host part name this host? (own address, own name, loopback and wildcard aliases) */
+  isOwnHostName(h: string): boolean {
+    return (
+      h === this.host ||
+      h === this.name ||
+      h === '0.0.0.0' ||
+      h === '127.0.0.1' ||
+      h === 'localhost' ||
+      h === '::' ||
+      h === '::1'
+    );
+  }
+
+  /** Next ephemeral port not used by a listener (wraps around the dynamic range). */
+  allocatePort(): number {
+    for (let tries = 0; tries <= EPHEMERAL_LAST - EPHEMERAL_FIRST; tries++) {
+      const p = this.nextPort;
+      this.nextPort = p === EPHEMERAL_LAST ? EPHEMERAL_FIRST : p + 1;
+      if (!this.listeners.has(p)) return p;
+    }
+    return 0;
+  }
+
+  reportHandlerError(what: string, err: unknown): void {
+    this.handlerErrors++;
+    this.log.error(`${what} threw`, err instanceof Error ? { error: err.name, message: err.message } : { error: String(err) });
+  }
+}
