@@ -31,7 +31,12 @@ export class LiveClock implements Clock {
 
   setTimer(delayMs: number, fn: () => void): Timer {
     if (Number.isNaN(delayMs)) throw new RangeError('setTimer: delayMs is NaN');
-    const entry: TimerEntry = { dueMs: this.now() + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+    const entry: TimerEntry = {
+      dueMs: this.now() + Math.max(0, delayMs),
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+    };
     this.heap.push(entry);
     if (!this.firing && entry.dueMs < this.armedDueMs) this.arm();
     return { cancel: () => this.cancel(entry) };

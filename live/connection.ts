@@ -2,8 +2,8 @@ import type { Socket } from 'node:net';
 import {
   type Address,
   type Connection,
-  type ConnectionHandler,
   ConnectionClosedError,
+  type ConnectionHandler,
   ConnectionResetError,
   formatAddress,
   type Logger,
@@ -13,7 +13,10 @@ import { mapNetError } from './errors.js';
 
 const EMPTY = new Uint8Array(0);
 
-type Pending = { kind: 'data'; chunk: Uint8Array } | { kind: 'end' } | { kind: 'close'; err: NetError | undefined };
+type Pending =
+  | { kind: 'data'; chunk: Uint8Array }
+  | { kind: 'end' }
+  | { kind: 'close'; err: NetError | undefined };
 
 export interface LiveConnectionOptions {
   log: Logger;
@@ -83,14 +86,16 @@ export class LiveConnection implements Connection {
 
   write(chunk: Uint8Array): boolean {
     if (this.closed) throw new ConnectionClosedError(`write on closed connection to ${this.remoteAddr}`);
-    if (this.endCalled) throw new ConnectionClosedError(`write after end() on connection to ${this.remoteAddr}`);
+    if (this.endCalled)
+      throw new ConnectionClosedError(`write after end() on connection to ${this.remoteAddr}`);
     // The socket failed and onClose is on its way; the bytes have nowhere to go.
     if (this.socket.destroyed) return false;
     return this.socket.write(chunk);
   }
 
   end(): void {
-    if (this.closeCalled) throw new ConnectionClosedError(`end() after close() on connection to ${this.remoteAddr}`);
+    if (this.closeCalled)
+      throw new ConnectionClosedError(`end() after close() on connection to ${this.remoteAddr}`);
     if (this.endCalled) return;
     this.endCalled = true;
     if (!this.socket.destroyed) this.socket.end();
@@ -103,7 +108,8 @@ export class LiveConnection implements Connection {
     this.pending = this.pending.filter((event) => event.kind === 'close');
     if (this.closeDelivered) return;
     if (err !== undefined) {
-      this.error ??= err instanceof NetError ? err : new ConnectionResetError(`closed: ${err.message}`, { cause: err });
+      this.error ??=
+        err instanceof NetError ? err : new ConnectionResetError(`closed: ${err.message}`, { cause: err });
       // Discards queued output and sends RST, so the peer sees ECONNRESET rather than a clean end.
       if (!this.socket.destroyed) this.socket.resetAndDestroy();
       this.scheduleFlush();
@@ -183,7 +189,8 @@ export class LiveConnection implements Connection {
     } else if (this.closeCalled) {
       return;
     }
-    const blocked = this.handler === undefined || this.pending.length > 0 || (this.userPaused && event.kind !== 'close');
+    const blocked =
+      this.handler === undefined || this.pending.length > 0 || (this.userPaused && event.kind !== 'close');
     if (blocked) {
       this.pending.push(event);
       this.updateFlow();
@@ -240,7 +247,8 @@ export class LiveConnection implements Connection {
       else handler.onClose?.(arg as NetError | undefined);
     } catch (err) {
       this.opts.log.error('connection handler threw', { event, remote: this.remoteAddr, err });
-      if (event !== 'close' && !this.closeCalled) this.close(err instanceof Error ? err : new Error(String(err)));
+      if (event !== 'close' && !this.closeCalled)
+        this.close(err instanceof Error ? err : new Error(String(err)));
     }
   }
 }

@@ -22,9 +22,14 @@ import { LiveRng } from './rng.js';
 export { LiveClock } from './clock.js';
 export { LiveConnection } from './connection.js';
 export { mapNetError } from './errors.js';
-export { type LiveLoggerOptions, LiveLogger, type LogFormat, type LogLevel } from './logger.js';
+export { LiveLogger, type LiveLoggerOptions, type LogFormat, type LogLevel } from './logger.js';
 export { type HistogramSummary, MemoryMetrics, type MetricsSnapshot } from './metrics.js';
-export { DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_LINGER_MS, LiveNetwork, type LiveNetworkOptions } from './network.js';
+export {
+  DEFAULT_DIAL_TIMEOUT_MS,
+  DEFAULT_LINGER_MS,
+  LiveNetwork,
+  type LiveNetworkOptions,
+} from './network.js';
 export { LiveRng } from './rng.js';
 
 export interface LiveRuntimeOptions {

@@ -13,7 +13,13 @@ describe('LiveLogger', () => {
   it('writes JSON lines with t, level, msg and fields', () => {
     const { log, lines } = capture({ format: 'json' });
     log.info('peer connected', { peer: 'ab12', rttMs: 3.5 });
-    expect(JSON.parse(lines[0])).toEqual({ t: '2030-01-02T03:04:05.678Z', level: 'info', msg: 'peer connected', peer: 'ab12', rttMs: 3.5 });
+    expect(JSON.parse(lines[0])).toEqual({
+      t: '2030-01-02T03:04:05.678Z',
+      level: 'info',
+      msg: 'peer connected',
+      peer: 'ab12',
+      rttMs: 3.5,
+    });
   });
 
   it('writes readable text lines', () => {
@@ -44,7 +50,12 @@ describe('LiveLogger', () => {
     const { log, lines } = capture({ format: 'json' });
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    log.error('boom', { err: new TypeError('bad'), big: 2n ** 70n, key: new Uint8Array([1, 255]), blob: new Uint8Array(100) });
+    log.error('boom', {
+      err: new TypeError('bad'),
+      big: 2n ** 70n,
+      key: new Uint8Array([1, 255]),
+      blob: new Uint8Array(100),
+    });
     log.error('cycle', { cyclic });
     const first = JSON.parse(lines[0]);
     expect(first.err).toMatchObject({ name: 'TypeError', message: 'bad' });

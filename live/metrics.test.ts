@@ -12,7 +12,9 @@ describe('MemoryMetrics', () => {
     expect(m.snapshot()).toEqual({
       counters: { 'veil.handshakes': 5 },
       gauges: { peers: 2 },
-      histograms: { 'dht.lookup.hops': { count: 100, sum: 5050, min: 1, max: 100, mean: 50.5, p50: 50, p90: 90, p99: 99 } },
+      histograms: {
+        'dht.lookup.hops': { count: 100, sum: 5050, min: 1, max: 100, mean: 50.5, p50: 50, p90: 90, p99: 99 },
+      },
     });
   });
 

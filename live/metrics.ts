@@ -118,7 +118,8 @@ export class MemoryMetrics implements Metrics {
   /** A copy of everything so far, names sorted so two snapshots compare and diff cleanly. */
   snapshot(): MetricsSnapshot {
     const histograms: Record<string, HistogramSummary> = {};
-    for (const name of [...this.histograms.keys()].sort()) histograms[name] = this.histograms.get(name)!.summary();
+    for (const name of [...this.histograms.keys()].sort())
+      histograms[name] = this.histograms.get(name)!.summary();
     return { counters: sortedRecord(this.counters), gauges: sortedRecord(this.gauges), histograms };
   }
 }

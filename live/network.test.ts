@@ -73,7 +73,11 @@ describe('live network', () => {
     });
     await rt.clock.sleep(5);
     expect(lines.map((l) => JSON.parse(l))).toContainEqual(
-      expect.objectContaining({ level: 'error', msg: 'timer callback threw', err: expect.objectContaining({ message: 'deliberate' }) }),
+      expect.objectContaining({
+        level: 'error',
+        msg: 'timer callback threw',
+        err: expect.objectContaining({ message: 'deliberate' }),
+      }),
     );
   });
 

@@ -69,7 +69,9 @@ export class LiveNetwork implements Network {
     server.on('error', (err) => this.opts.log.error('listener error', { listen: addr, err }));
     this.servers.add(server);
     const bound = server.address() as net.AddressInfo;
-    return new LiveListener(formatAddress(bound.address, bound.port), server, () => this.servers.delete(server));
+    return new LiveListener(formatAddress(bound.address, bound.port), server, () =>
+      this.servers.delete(server),
+    );
   }
 
   dial(addr: Address, opts: DialOptions = {}): Promise<Connection> {

@@ -17,22 +17,26 @@ describe('TimerHeap', () => {
 
   it('matches a stable sort for any pushes and cancellations', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.boolean()), { maxLength: 300 }), (spec) => {
-        const heap = new TimerHeap();
-        const entries = spec.map(([due], seq) => entry(due, seq));
-        for (const e of entries) heap.push(e);
-        spec.forEach(([, cancel], i) => {
-          if (cancel) heap.cancel(entries[i]);
-        });
-        const expected = entries
-          .filter((_, i) => !spec[i][1])
-          .sort((a, b) => a.dueMs - b.dueMs || a.seq - b.seq)
-          .map((e) => e.seq);
-        expect(heap.liveCount).toBe(expected.length);
-        const got: number[] = [];
-        for (heap.skipCancelled(); heap.peek() !== undefined; heap.skipCancelled()) got.push(heap.pop()!.seq);
-        expect(got).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.boolean()), { maxLength: 300 }),
+        (spec) => {
+          const heap = new TimerHeap();
+          const entries = spec.map(([due], seq) => entry(due, seq));
+          for (const e of entries) heap.push(e);
+          spec.forEach(([, cancel], i) => {
+            if (cancel) heap.cancel(entries[i]);
+          });
+          const expected = entries
+            .filter((_, i) => !spec[i][1])
+            .sort((a, b) => a.dueMs - b.dueMs || a.seq - b.seq)
+            .map((e) => e.seq);
+          expect(heap.liveCount).toBe(expected.length);
+          const got: number[] = [];
+          for (heap.skipCancelled(); heap.peek() !== undefined; heap.skipCancelled())
+            got.push(heap.pop()!.seq);
+          expect(got).toEqual(expected);
+        },
+      ),
     );
   });
 

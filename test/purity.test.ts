@@ -10,7 +10,10 @@ const STACK_DIR = fileURLToPath(new URL('../stack', import.meta.url));
 describe('purity of stack/', () => {
   it('stack/ imports no I/O modules and never reads the real clock or OS randomness', () => {
     const violations = scanForImpurity(STACK_DIR);
-    expect(violations, `stack/ must get time, randomness and I/O from its Runtime:\n${formatViolations(violations)}`).toEqual([]);
+    expect(
+      violations,
+      `stack/ must get time, randomness and I/O from its Runtime:\n${formatViolations(violations)}`,
+    ).toEqual([]);
   });
 });
 
@@ -66,9 +69,15 @@ describe('the purity scanner', () => {
   });
 
   it('goes from clean to failing when a forbidden call is added', () => {
-    writeFileSync(join(stack, 'ok.ts'), 'export function now(clock: { now(): number }) {\n  return clock.now();\n}\n');
+    writeFileSync(
+      join(stack, 'ok.ts'),
+      'export function now(clock: { now(): number }) {\n  return clock.now();\n}\n',
+    );
     expect(scanForImpurity(stack)).toEqual([]);
-    writeFileSync(join(stack, 'ok.ts'), 'export function now(clock: { now(): number }) {\n  return Date.now();\n}\n');
+    writeFileSync(
+      join(stack, 'ok.ts'),
+      'export function now(clock: { now(): number }) {\n  return Date.now();\n}\n',
+    );
     expect(scanForImpurity(stack)).toEqual([{ file: join('stack', 'ok.ts'), line: 2, found: 'Date.now' }]);
   });
 
@@ -90,6 +99,7 @@ describe('the purity scanner', () => {
       "   import net from 'node:net' */",
       '/** performance.now() is forbidden here */',
       "export const why = 'never call setTimeout( or Date.now( in stack/';",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source under test
       'export const tpl = `Math.random() ${1 + 1}`; // process.hrtime',
     ].join('\n');
     writeFileSync(join(stack, 'comments.ts'), source);
@@ -97,6 +107,7 @@ describe('the purity scanner', () => {
   });
 
   it('still flags code inside template substitutions', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source under test
     expect(scanLine('export const s = `now: ${Date.now()}`;')).toContainEqual({
       file: join('stack', 'sub', 'fake.ts'),
       line: 3,
@@ -105,12 +116,18 @@ describe('the purity scanner', () => {
   });
 
   it('skips *.test.ts files', () => {
-    writeFileSync(join(stack, 'sub', 'thing.test.ts'), "import { readFileSync } from 'node:fs';\nDate.now();\n");
+    writeFileSync(
+      join(stack, 'sub', 'thing.test.ts'),
+      "import { readFileSync } from 'node:fs';\nDate.now();\n",
+    );
     expect(scanForImpurity(stack)).toEqual([]);
   });
 
   it('reports every violation with its own line', () => {
-    writeFileSync(join(stack, 'many.ts'), "import fs from 'node:fs';\n\nconst a = Date.now();\nconst b = Math.random();\n");
+    writeFileSync(
+      join(stack, 'many.ts'),
+      "import fs from 'node:fs';\n\nconst a = Date.now();\nconst b = Math.random();\n",
+    );
     const found = scanForImpurity(stack).map((v) => `${v.line}:${v.found}`);
     expect(found).toEqual(['1:import node:fs', '3:Date.now', '4:Math.random']);
   });

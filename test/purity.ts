@@ -87,9 +87,14 @@ export function scanSource(source: string, file: string): Violation[] {
     if (ts.isPropertyAccessExpression(node)) {
       const object = rightmostName(node.expression);
       const member = node.name.text;
-      if (FORBIDDEN_MEMBERS.some(([o, m]) => o === object && m === member)) report(node, `${object}.${member}`);
+      if (FORBIDDEN_MEMBERS.some(([o, m]) => o === object && m === member))
+        report(node, `${object}.${member}`);
     }
-    if (ts.isNewExpression(node) && rightmostName(node.expression) === 'Date' && (node.arguments?.length ?? 0) === 0) {
+    if (
+      ts.isNewExpression(node) &&
+      rightmostName(node.expression) === 'Date' &&
+      (node.arguments?.length ?? 0) === 0
+    ) {
       report(node, 'new Date()');
     }
     ts.forEachChild(node, visit);
@@ -135,7 +140,11 @@ function listSourceFiles(dir: string): string[] {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name !== 'node_modules') files.push(...listSourceFiles(path));
-    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) {
+    } else if (
+      entry.name.endsWith('.ts') &&
+      !entry.name.endsWith('.test.ts') &&
+      !entry.name.endsWith('.d.ts')
+    ) {
       files.push(path);
     }
   }

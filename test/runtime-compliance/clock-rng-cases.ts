@@ -32,41 +32,67 @@ export function clockCases(suite: Suite): void {
     expect(early).toEqual([]);
   });
 
-  runtimeCase(suite, 'timers due at the same instant fire in the order they were set; delay < 0 means 0', async (h) => {
-    const clock = h.a.clock;
-    const order: string[] = [];
-    for (let i = 0; i < 10; i++) clock.setTimer(5, () => order.push(`t${i}`));
-    clock.setTimer(-5, () => order.push('neg5'));
-    clock.setTimer(0, () => order.push('zero'));
-    clock.setTimer(-1, () => order.push('neg1'));
-    await clock.sleep(20);
-    expect(order).toEqual(['neg5', 'zero', 'neg1', 't0', 't1', 't2', 't3', 't4', 't5', 't6', 't7', 't8', 't9']);
-  });
+  runtimeCase(
+    suite,
+    'timers due at the same instant fire in the order they were set; delay < 0 means 0',
+    async (h) => {
+      const clock = h.a.clock;
+      const order: string[] = [];
+      for (let i = 0; i < 10; i++) clock.setTimer(5, () => order.push(`t${i}`));
+      clock.setTimer(-5, () => order.push('neg5'));
+      clock.setTimer(0, () => order.push('zero'));
+      clock.setTimer(-1, () => order.push('neg1'));
+      await clock.sleep(20);
+      expect(order).toEqual([
+        'neg5',
+        'zero',
+        'neg1',
+        't0',
+        't1',
+        't2',
+        't3',
+        't4',
+        't5',
+        't6',
+        't7',
+        't8',
+        't9',
+      ]);
+    },
+  );
 
-  runtimeCase(suite, 'a zero-delay timer set inside a firing timer runs after the current one returns', async (h) => {
-    const clock = h.a.clock;
-    const order: string[] = [];
-    clock.setTimer(1, () => {
-      order.push('outer start');
-      clock.setTimer(0, () => order.push('inner'));
-      order.push('outer end');
-    });
-    await clock.sleep(10);
-    expect(order).toEqual(['outer start', 'outer end', 'inner']);
-  });
+  runtimeCase(
+    suite,
+    'a zero-delay timer set inside a firing timer runs after the current one returns',
+    async (h) => {
+      const clock = h.a.clock;
+      const order: string[] = [];
+      clock.setTimer(1, () => {
+        order.push('outer start');
+        clock.setTimer(0, () => order.push('inner'));
+        order.push('outer end');
+      });
+      await clock.sleep(10);
+      expect(order).toEqual(['outer start', 'outer end', 'inner']);
+    },
+  );
 
-  runtimeCase(suite, 'cancel() before firing prevents it; after firing, or twice, it is harmless', async (h) => {
-    const clock = h.a.clock;
-    const fired: string[] = [];
-    const cancelled = clock.setTimer(5, () => fired.push('cancelled'));
-    const kept = clock.setTimer(5, () => fired.push('kept'));
-    cancelled.cancel();
-    cancelled.cancel();
-    await clock.sleep(20);
-    kept.cancel();
-    kept.cancel();
-    expect(fired).toEqual(['kept']);
-  });
+  runtimeCase(
+    suite,
+    'cancel() before firing prevents it; after firing, or twice, it is harmless',
+    async (h) => {
+      const clock = h.a.clock;
+      const fired: string[] = [];
+      const cancelled = clock.setTimer(5, () => fired.push('cancelled'));
+      const kept = clock.setTimer(5, () => fired.push('kept'));
+      cancelled.cancel();
+      cancelled.cancel();
+      await clock.sleep(20);
+      kept.cancel();
+      kept.cancel();
+      expect(fired).toEqual(['kept']);
+    },
+  );
 
   runtimeCase(suite, 'a throwing timer callback does not stop the timers after it', async (h) => {
     const clock = h.a.clock;
@@ -85,7 +111,9 @@ export function clockCases(suite: Suite): void {
     const order: string[] = [];
     const start = clock.now();
     clock.setTimer(20, () => order.push('timer 20'));
-    const slept = clock.sleep(10).then(() => order.push(`sleep 10 (${clock.now() - start >= 10 ? 'ok' : 'early'})`));
+    const slept = clock
+      .sleep(10)
+      .then(() => order.push(`sleep 10 (${clock.now() - start >= 10 ? 'ok' : 'early'})`));
     await clock.sleep(30);
     await slept;
     expect(order).toEqual(['sleep 10 (ok)', 'timer 20']);
