@@ -28,4 +28,12 @@ export const GROUPS: Record<string, CommandGroup> = {
       'noise-vectors': async () => (await import('./commands/conformance-noise.js')).command,
     },
   },
+  veil: {
+    name: 'veil',
+    summary: 'Veil sessions over real TCP: a listener (echo/sink) and a dialer',
+    commands: {
+      listen: async () => (await import('./commands/veil-listen.js')).command,
+      dial: async () => (await import('./commands/veil-dial.js')).command,
+    },
+  },
 };
