@@ -1,0 +1,109 @@
+/**
+ * Peer records: a node's signed statement "NodeID N, public key P, reachable at these addresses,
+ * as of sequence number S". Layout (spec section 4.1):
+ *
+ *   nodeId(32) publicKey(32) seq(u64) addrCount(1) [addrLen(1) addr]* signature(64)
+ *
+ * The signature covers DOMAIN_PEER_RECORD || 0x00 || every byte before the signature. A record is
+ * valid when the signature verifies under publicKey and nodeId = SHA-256(publicKey); nobody but the
+ * key's owner can make one. Rollback is prevented by the holder: a record with a lower or equal seq
+ * than the one held never replaces it. Owners use the wall clock in ms as seq (see nextSeq), so a
+ * restarted node with the same identity still moves forward.
+ *
+ * The record keeps its encoded bytes (a private copy, never a view into a received message), so
+ * re-sending it costs a copy and holding it does not pin a whole response buffer.
+ */
+import type { CryptoBackend, SigningKey } from '../../crypto/types.js';
+import { DOMAIN_PEER_RECORD, NODE_ID_SIZE, PUBLIC_KEY_SIZE, SIGNATURE_SIZE } from '../constants.js';
+import { InvalidRecordError } from '../errors.js';
+import { equalBytes, type Reader, toHex, Writer } from '../rpc/bytes.js';
+import { readAddresses, writeAddresses } from './addresses.js';
+import { signFields, verifyFields } from './signing.js';
+
+export class PeerRecord {
+  /** Set once the signature and the NodeID binding were checked (by us, in this process). */
+  verified = false;
+
+  private constructor(
+    /** The full wire form, signature included. */
+    readonly encoded: Uint8Array,
+    readonly nodeId: Uint8Array,
+    /** Lower-case hex of nodeId: the key of every map that holds peers. */
+    readonly idHex: string,
+    readonly seq: number,
+    readonly addrs: readonly string[],
+  ) {}
+
+  get publicKey(): Uint8Array {
+    return this.encoded.subarray(NODE_ID_SIZE, NODE_ID_SIZE + PUBLIC_KEY_SIZE);
+  }
+
+  get signature(): Uint8Array {
+    return this.encoded.subarray(this.encoded.length - SIGNATURE_SIZE);
+  }
+
+  /** Read one record from r (structure only; call verifyPeerRecord before trusting it). */
+  static read(r: Reader): PeerRecord {
+    const start = r.offset;
+    r.bytesView(NODE_ID_SIZE, 'peer record nodeId');
+    r.bytesView(PUBLIC_KEY_SIZE, 'peer record publicKey');
+    const seq = r.u64('peer record seq');
+    const addrs = readAddresses(r, 'peer record');
+    r.bytesView(SIGNATURE_SIZE, 'peer record signature');
+    const encoded = r.copyRange(start, r.offset);
+    const nodeId = encoded.subarray(0, NODE_ID_SIZE);
+    return new PeerRecord(encoded, nodeId, toHex(nodeId), seq, addrs);
+  }
+
+  /** Sign a record for our own identity. */
+  static create(
+    identity: { nodeId: Uint8Array; signingKey: SigningKey },
+    seq: number,
+    addrs: readonly string[],
+  ): PeerRecord {
+    const w = new Writer(160);
+    w.bytes(identity.nodeId).bytes(identity.signingKey.publicKey).u64(seq);
+    writeAddresses(w, addrs);
+    const fields = w.finish().slice();
+    const signature = signFields(identity.signingKey, DOMAIN_PEER_RECORD, fields);
+    const encoded = new Uint8Array(fields.length + SIGNATURE_SIZE);
+    encoded.set(fields);
+    encoded.set(signature, fields.length);
+    const nodeId = encoded.subarray(0, NODE_ID_SIZE);
+    const record = new PeerRecord(encoded, nodeId, toHex(nodeId), seq, [...addrs]);
+    record.verified = true;
+    return record;
+  }
+
+  write(w: Writer): void {
+    w.bytes(this.encoded);
+  }
+}
+
+/**
+ * Check a record's signature and NodeID binding once; remembers success on the record. Throws
+ * InvalidRecordError when either fails.
+ */
+export function verifyPeerRecord(crypto: CryptoBackend, record: PeerRecord): void {
+  if (record.verified) return;
+  const fields = record.encoded.subarray(0, record.encoded.length - SIGNATURE_SIZE);
+  if (!equalBytes(crypto.sha256(record.publicKey), record.nodeId)) {
+    throw new InvalidRecordError(
+      `peer record ${record.idHex.slice(0, 16)}: nodeId is not SHA-256(publicKey)`,
+    );
+  }
+  if (!verifyFields(crypto, record.publicKey, DOMAIN_PEER_RECORD, fields, record.signature)) {
+    throw new InvalidRecordError(`peer record ${record.idHex.slice(0, 16)}: signature does not verify`);
+  }
+  record.verified = true;
+}
+
+/** True when candidate should replace held (rollback rule: strictly higher seq only). */
+export function isNewer(candidate: PeerRecord, held: PeerRecord | undefined): boolean {
+  return held === undefined || candidate.seq > held.seq;
+}
+
+/** The seq for a new record of ours: the wall clock in ms, and always above the last one. */
+export function nextSeq(wallNowMs: number, lastSeq: number): number {
+  return Math.max(Math.floor(wallNowMs), lastSeq + 1);
+}
