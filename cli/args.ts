@@ -32,7 +32,11 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
     help: { type: 'boolean', short: 'h' },
   };
   for (const [name, f] of Object.entries(spec.flags)) {
-    options[name] = { type: f.type, multiple: f.multiple, ...(f.short ? { short: f.short } : {}) };
+    options[name] = {
+      type: f.type,
+      ...(f.multiple ? { multiple: true } : {}),
+      ...(f.short ? { short: f.short } : {}),
+    };
   }
   try {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -78,8 +82,10 @@ export function intFlag(
   if (!/^-?\d+$/.test(text)) throw new UsageError(`--${name} expects an integer, got "${text}"`);
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw new UsageError(`--${name} is out of range: ${text}`);
-  if (bounds.min !== undefined && n < bounds.min) throw new UsageError(`--${name} must be >= ${bounds.min}, got ${n}`);
-  if (bounds.max !== undefined && n > bounds.max) throw new UsageError(`--${name} must be <= ${bounds.max}, got ${n}`);
+  if (bounds.min !== undefined && n < bounds.min)
+    throw new UsageError(`--${name} must be >= ${bounds.min}, got ${n}`);
+  if (bounds.max !== undefined && n > bounds.max)
+    throw new UsageError(`--${name} must be <= ${bounds.max}, got ${n}`);
   return n;
 }
 

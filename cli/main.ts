@@ -26,6 +26,9 @@ function topHelp(): string {
   const width = Math.max(...rows.map(([n]) => n.length)) + 2;
   for (const [n, s] of rows) lines.push(`  ${n.padEnd(width)}${s}`);
   lines.push('', 'Exit codes: 0 success, 1 a scenario assertion or check failed, 2 bad input.');
+  lines.push(
+    'Environment: VALHALLA_CRYPTO=node|noble|auto forces a crypto backend (default auto: fastest correct).',
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -52,6 +55,19 @@ async function resolve(argv: string[]): Promise<{ command: Command; rest: string
   return { command: await entry.load(), rest: argv.slice(1) };
 }
 
+/** Environment settings, read here at the edge and handed to the stack as plain options. */
+async function applyEnvironment(env: NodeJS.ProcessEnv): Promise<void> {
+  const crypto = env.VALHALLA_CRYPTO;
+  if (crypto === undefined || crypto === '') return;
+  const { parseCryptoName, setDefaultCrypto, CryptoSelectError } = await import('../stack/crypto/index.js');
+  try {
+    setDefaultCrypto(parseCryptoName(crypto));
+  } catch (err) {
+    if (err instanceof CryptoSelectError) throw new UsageError(`VALHALLA_CRYPTO: ${err.message}`);
+    throw err;
+  }
+}
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     (argv.length === 0 ? io.err : io.out)(topHelp());
@@ -63,6 +79,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return 0;
   }
   try {
+    await applyEnvironment(io.env);
     const resolved = await resolve(argv);
     if (!resolved) return EXIT_USAGE;
     const { command, rest } = resolved;

@@ -30,7 +30,12 @@ describe('scenario loading', () => {
     expect(s.durationMs).toBe(10_000);
     expect(s.network.latency).toEqual({ model: 'fixed', valueMs: 5 });
     expect(s.workload).toEqual([{ kind: 'ping', everyMs: 500, startMs: 0, stopMs: 10_000 }]);
-    expect(s.assertions[0]).toEqual({ text: 'ping.success_rate >= 0.9', metric: 'ping.success_rate', op: '>=', value: 0.9 });
+    expect(s.assertions[0]).toEqual({
+      text: 'ping.success_rate >= 0.9',
+      metric: 'ping.success_rate',
+      op: '>=',
+      value: 0.9,
+    });
   });
 
   it('loads the shipped quickstart scenario', () => {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { type Document, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { parseDurationMs } from './duration.js';
 import { ScenarioError } from './errors.js';
 import type { Assertion, Comparator, LatencyModel, Scenario, Workload } from './types.js';
@@ -60,7 +60,8 @@ function pathOf(instancePath: string): (string | number)[] {
 function lineAt(doc: Document, lc: LineCounter, path: (string | number)[]): number | undefined {
   for (let n = path.length; n >= 0; n--) {
     const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as YamlNode | undefined;
-    if (node && typeof node === 'object' && 'range' in node && node.range) return lc.linePos(node.range[0]).line;
+    if (node && typeof node === 'object' && 'range' in node && node.range)
+      return lc.linePos(node.range[0]).line;
   }
   return undefined;
 }
@@ -153,7 +154,11 @@ function toLatency(raw: Record<string, any> | undefined): LatencyModel {
     case 'lognormal':
       return { model: 'lognormal', medianMs: ms(raw.median), sigma: raw.sigma };
     default:
-      return { model: 'matrix', regions: raw.regions, matrixMs: raw.matrix.map((row: unknown[]) => row.map(ms)) };
+      return {
+        model: 'matrix',
+        regions: raw.regions,
+        matrixMs: raw.matrix.map((row: unknown[]) => row.map(ms)),
+      };
   }
 }
 
@@ -167,7 +172,13 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
     const bad = latency.matrixMs.length !== n || latency.matrixMs.some((row) => row.length !== n);
     if (bad) {
       const path = ['network', 'latency', 'matrix'];
-      throw new ScenarioError(file, lineAt(doc, lc, path), path.join('.'), `a ${n}x${n} matrix`, 'another shape');
+      throw new ScenarioError(
+        file,
+        lineAt(doc, lc, path),
+        path.join('.'),
+        `a ${n}x${n} matrix`,
+        'another shape',
+      );
     }
   }
   const workload: Workload[] = (raw.workload ?? []).map((w: Record<string, any>) => ({
@@ -203,4 +214,3 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
     assertions,
   };
 }
-

@@ -42,7 +42,7 @@ export class PingService {
   }
 
   private answer(conn: Connection): void {
-    let got = new Uint8Array(0);
+    let got: Uint8Array = new Uint8Array(0);
     conn.setHandler({
       onData: (chunk) => {
         got = concat(got, chunk);
@@ -61,7 +61,7 @@ export class PingService {
     const conn = await net.dial(addr, { timeoutMs: this.timeoutMs });
     const token = rng.bytes(PING_SIZE);
     return new Promise<number>((resolve, reject) => {
-      let got = new Uint8Array(0);
+      let got: Uint8Array = new Uint8Array(0);
       const sentAt = clock.now();
       const timer = clock.setTimer(this.timeoutMs, () => {
         conn.close(new PingTimeoutError(`no answer from ${addr} within ${this.timeoutMs} ms`));

@@ -1,0 +1,45 @@
+import type { AssertionResult } from './assertions.js';
+
+/** What `valhalla run` reports. With --json this object is the only thing on stdout. */
+export interface RunSummary {
+  scenario: string;
+  file: string;
+  seed: number;
+  backend: 'sim' | 'live';
+  traceHash: string;
+  events: number;
+  virtualTimeMs: number;
+  wallMs: number;
+  peakRssMb: number;
+  nodes: number;
+  versions: { valhalla: string; node: string };
+  metrics: Record<string, number | null>;
+  assertions: AssertionResult[];
+  passed: boolean;
+  /** The command that reproduces this run. */
+  reproduce: string;
+}
+
+function fmt(v: number | null): string {
+  if (v === null || Number.isNaN(v)) return 'n/a';
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) < 10 ? 3 : 1 });
+}
+
+/** The readable form, for a terminal (stderr). */
+export function formatSummary(s: RunSummary): string {
+  const lines = [
+    `scenario ${s.scenario} (${s.file}), seed ${s.seed}, backend ${s.backend}`,
+    `  ${s.nodes} nodes, ${fmt(s.virtualTimeMs / 1000)} s of virtual time in ${fmt(s.wallMs / 1000)} s of wall time, ${fmt(s.events)} events, peak RSS ${fmt(s.peakRssMb)} MB`,
+  ];
+  const keys = Object.keys(s.metrics).sort();
+  const width = Math.max(...keys.map((k) => k.length), 10);
+  for (const k of keys) lines.push(`  ${k.padEnd(width)}  ${fmt(s.metrics[k]!)}`);
+  if (s.assertions.length > 0) lines.push('  assertions:');
+  const aw = Math.max(...s.assertions.map((a) => a.text.length), 10);
+  for (const a of s.assertions)
+    lines.push(`  ${a.pass ? 'PASS' : 'FAIL'}  ${a.text.padEnd(aw)}  (${fmt(a.value)})`);
+  lines.push(`  traceHash ${s.traceHash}  (same scenario + same seed = same hash)`);
+  if (!s.passed) lines.push(`  reproduce: ${s.reproduce}`);
+  return `${lines.join('\n')}\n`;
+}
