@@ -1,0 +1,418 @@
+/**
+ * The Veil stream multiplexer (conformance/spec/veil-mux.md). It runs inside an established
+ * session and knows nothing of crypto: it hands plaintext messages down through components.send
+ * (the session encrypts each into one Noise transport message) and takes decrypted messages in
+ * through receive(). Streams (MuxStream) behave as Runtime Connections.
+ *
+ * Turns: the Mux acts from the session's turns (receive, drained) and from one microtask after
+ * application calls (write, end, openStream), so many small writes made in one turn share one
+ * message. Flushing stops when send() returns false and resumes on drained().
+ *
+ * Peer violations throw a named MuxError from receive(), after failing every stream: the session
+ * then closes. Problems of one stream (its application closed it, its handler threw, the peer
+ * exceeded maxStreams) reset that stream only.
+ */
+
+import { ConnectionClosedError, type Logger, type Metrics, NetError, nullMetrics } from '../runtime.js';
+import { decodeMessage, type MuxFrame, readU32 } from './mux-codec.js';
+import {
+  DEFAULT_MAX_STREAMS,
+  GRANT_DIVISOR,
+  INITIAL_WINDOW,
+  MAX_MESSAGE_SIZE,
+  MAX_STREAM_ID,
+  MAX_WINDOW,
+  MIN_MESSAGE_SIZE,
+  MuxFrameType,
+  ResetCode,
+} from './mux-constants.js';
+import {
+  MuxClosedError,
+  MuxError,
+  MuxFlowControlError,
+  MuxStreamIdError,
+  MuxStreamStateError,
+  MuxUsageError,
+} from './mux-errors.js';
+import { SendScheduler } from './mux-scheduler.js';
+import { MuxStream, type StreamHost } from './stream.js';
+
+export { MuxFrameType, ResetCode, resetCodeName } from './mux-constants.js';
+export * from './mux-errors.js';
+export { MuxStream } from './stream.js';
+
+export interface MuxInit {
+  /** Largest plaintext message, both sent and accepted (default and maximum 65519 = 65535 - 16). */
+  maxMessageBytes?: number;
+  /** Receive window kept open per stream (default and minimum 256 KiB, the spec's initial window). */
+  initialWindowBytes?: number;
+  /** Streams the peer may have open at once; further OPENs are refused with RST (default 1024). */
+  maxStreams?: number;
+  /**
+   * True on the side that dialed (the Noise initiator): it opens odd stream ids, the other side
+   * even ones. Both sides must agree; a mismatch fails the first OPEN with MuxStreamIdError.
+   * Default true.
+   */
+  initiator?: boolean;
+}
+
+export interface MuxComponents {
+  /** Send one plaintext message down; returns false when the channel is backed up (wait for mux.drained()). */
+  send(message: Uint8Array): boolean;
+  log?: Logger;
+  metrics?: Metrics;
+}
+
+export interface MuxStats {
+  streamsOpened: number;
+  streamsAccepted: number;
+  /** Inbound OPENs answered with RST REFUSED (over maxStreams, or no onStream). */
+  streamsRefused: number;
+  messagesSent: number;
+  messagesReceived: number;
+  dataBytesSent: number;
+  dataBytesReceived: number;
+}
+
+function checkInt(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new MuxUsageError(`${name} must be an integer in ${min}..${max}, got ${value}`);
+  }
+  return value;
+}
+
+export class Mux implements StreamHost {
+  /** Inbound streams. Without it, every inbound stream is refused. */
+  onStream?: (stream: MuxStream) => void;
+  readonly stats: MuxStats = {
+    streamsOpened: 0,
+    streamsAccepted: 0,
+    streamsRefused: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
+    dataBytesSent: 0,
+    dataBytesReceived: 0,
+  };
+  readonly log: Logger | undefined;
+  readonly maxMessageBytes: number;
+  readonly initialWindowBytes: number;
+  readonly maxStreams: number;
+  readonly initiator: boolean;
+
+  private readonly send: (message: Uint8Array) => boolean;
+  private readonly metrics: Metrics;
+  private readonly scheduler: SendScheduler;
+  private readonly grantThreshold: number;
+  /** Open streams by id, in opening order (deterministic iteration for close()). */
+  private readonly streams = new Map<number, MuxStream>();
+  private nextLocalId: number;
+  private lastPeerId = 0;
+  private inboundCount = 0;
+  private isClosed = false;
+  /** send() returned false: wait for drained(). */
+  private blocked = false;
+  /** Depth of receive() calls: flushing waits for the end of the session's turn. */
+  private turnDepth = 0;
+  private flushing = false;
+  private flushWanted = false;
+  private flushScheduled = false;
+
+  constructor(components: MuxComponents, init: MuxInit = {}) {
+    this.send = components.send;
+    this.log = components.log;
+    this.metrics = components.metrics ?? nullMetrics;
+    const max = MAX_MESSAGE_SIZE;
+    this.maxMessageBytes = checkInt('maxMessageBytes', init.maxMessageBytes ?? max, MIN_MESSAGE_SIZE, max);
+    const window = init.initialWindowBytes ?? INITIAL_WINDOW;
+    this.initialWindowBytes = checkInt('initialWindowBytes', window, INITIAL_WINDOW, MAX_WINDOW);
+    this.maxStreams = checkInt('maxStreams', init.maxStreams ?? DEFAULT_MAX_STREAMS, 0, MAX_STREAM_ID);
+    this.initiator = init.initiator ?? true;
+    this.nextLocalId = this.initiator ? 1 : 2;
+    this.grantThreshold = Math.floor(this.initialWindowBytes / GRANT_DIVISOR);
+    this.scheduler = new SendScheduler(this.maxMessageBytes);
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Streams currently open (either side's), for tests and gauges. */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** One decrypted message from the peer. Throws a MuxError on a protocol violation. */
+  receive(message: Uint8Array): void {
+    if (this.isClosed) return;
+    let frames: MuxFrame[];
+    try {
+      frames = decodeMessage(message, this.maxMessageBytes);
+    } catch (err) {
+      throw this.fail(err);
+    }
+    this.stats.messagesReceived++;
+    this.turnDepth++;
+    try {
+      for (const frame of frames) {
+        if (this.isClosed) break; // a handler closed the mux: the rest is moot
+        this.dispatch(frame);
+      }
+    } catch (err) {
+      throw this.fail(err);
+    } finally {
+      this.turnDepth--;
+      if (this.turnDepth === 0 && this.flushWanted) this.flush();
+    }
+  }
+
+  /** The channel below is writable again. */
+  drained(): void {
+    if (this.isClosed) return;
+    this.blocked = false;
+    this.flush();
+  }
+
+  openStream(): MuxStream {
+    if (this.isClosed) throw new ConnectionClosedError('openStream() on a closed mux');
+    if (this.nextLocalId > MAX_STREAM_ID) {
+      throw new MuxUsageError('no stream ids left on this session: open a new session');
+    }
+    const stream = new MuxStream(this, this.nextLocalId, true);
+    this.nextLocalId += 2;
+    this.streams.set(stream.id, stream);
+    this.stats.streamsOpened++;
+    this.grantInitialExtra(stream);
+    this.wake(stream); // the OPEN goes out even before any data, so the peer sees the stream
+    return stream;
+  }
+
+  /** Close everything: every open stream sees onClose with an error. Sends nothing. Idempotent. */
+  close(err?: Error): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const streamErr =
+      err instanceof NetError
+        ? err
+        : new MuxClosedError(err ? `mux closed: ${err.message}` : 'mux closed', { cause: err });
+    for (const stream of this.streams.values()) {
+      stream.retired = true;
+      stream.muxClosed(streamErr);
+    }
+    this.streams.clear();
+    this.scheduler.clear();
+  }
+
+  // --- StreamHost ---
+
+  wake(stream: MuxStream): void {
+    if (this.isClosed || stream.retired) return;
+    this.scheduler.wake(stream);
+    if (stream.inReady) this.requestFlush();
+  }
+
+  consumed(stream: MuxStream, n: number): void {
+    if (this.isClosed || stream.retired || stream.peerEnded) return; // nobody left to credit
+    stream.pendingGrant += n;
+    if (stream.pendingGrant < this.grantThreshold) return;
+    this.scheduler.queueGrant(stream);
+    this.requestFlush();
+  }
+
+  abort(stream: MuxStream, code: ResetCode): void {
+    if (this.isClosed || stream.retired) return;
+    // A stream whose OPEN never went out is unknown to the peer: nothing to reset.
+    if (!stream.openPending) this.scheduler.queueReset(stream.id, code);
+    this.retire(stream);
+    this.requestFlush();
+  }
+
+  retire(stream: MuxStream): void {
+    if (stream.retired) return;
+    stream.retired = true;
+    this.streams.delete(stream.id);
+    if (!stream.local) this.inboundCount--;
+  }
+
+  // --- receiving ---
+
+  private dispatch(frame: MuxFrame): void {
+    const { streamId: id, body } = frame;
+    if (frame.type === MuxFrameType.OPEN) {
+      this.onOpen(id);
+      return;
+    }
+    const stream = this.lookup(id, frame.type);
+    if (stream === undefined) return; // a closed id: frames can cross an RST in flight (spec §2)
+    switch (frame.type) {
+      case MuxFrameType.DATA:
+        this.onData(stream, body);
+        break;
+      case MuxFrameType.WINDOW_UPDATE:
+        this.onWindowUpdate(stream, readU32(body, 0));
+        break;
+      case MuxFrameType.FIN:
+        if (stream.peerEnded) throw new MuxStreamStateError(`second FIN on stream ${id}`);
+        stream.receiveFin();
+        break;
+      case MuxFrameType.RST:
+        this.retire(stream);
+        stream.receiveReset(body[0]);
+        break;
+    }
+  }
+
+  private onOpen(id: number): void {
+    if (this.isLocalId(id)) {
+      throw new MuxStreamIdError(
+        `OPEN for stream ${id}, which has our parity (${this.initiator ? 'odd: we dialed' : 'even: we accepted'}); ` +
+          'do both sides pass the same MuxInit.initiator?',
+      );
+    }
+    if (id <= this.lastPeerId) {
+      throw new MuxStreamIdError(
+        `OPEN for stream ${id}, not above the peer's last stream ${this.lastPeerId}`,
+      );
+    }
+    this.lastPeerId = id;
+    const onStream = this.onStream;
+    if (this.inboundCount >= this.maxStreams || onStream === undefined) {
+      this.stats.streamsRefused++;
+      this.metrics.count('veil.mux.streams_refused');
+      this.scheduler.queueReset(id, ResetCode.REFUSED);
+      this.requestFlush();
+      return;
+    }
+    const stream = new MuxStream(this, id, false);
+    this.streams.set(id, stream);
+    this.inboundCount++;
+    this.stats.streamsAccepted++;
+    this.grantInitialExtra(stream);
+    try {
+      onStream(stream);
+    } catch (err) {
+      this.log?.error('mux: onStream threw; resetting the stream', { stream: id, error: String(err) });
+      stream.close(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private onData(stream: MuxStream, body: Uint8Array): void {
+    if (stream.peerEnded) throw new MuxStreamStateError(`DATA on stream ${stream.id} after its FIN`);
+    if (body.length > stream.recvWindow) {
+      throw new MuxFlowControlError(
+        `DATA of ${body.length} bytes on stream ${stream.id} exceeds its window of ${stream.recvWindow}`,
+      );
+    }
+    stream.recvWindow -= body.length;
+    this.stats.dataBytesReceived += body.length;
+    stream.receiveData(body);
+  }
+
+  private onWindowUpdate(stream: MuxStream, increment: number): void {
+    if (stream.sendWindow + increment > MAX_WINDOW) {
+      throw new MuxFlowControlError(
+        `WINDOW_UPDATE of ${increment} on stream ${stream.id} takes its window past ${MAX_WINDOW}`,
+      );
+    }
+    stream.sendWindow += increment;
+    this.wake(stream);
+  }
+
+  /**
+   * The open stream `id` refers to, or undefined for a closed id. Throws for ids the peer cannot
+   * know: not yet opened by the peer, or ours but not yet announced with OPEN (spec §2).
+   */
+  private lookup(id: number, type: MuxFrameType): MuxStream | undefined {
+    const stream = this.streams.get(id);
+    const unknown = () => new MuxStreamIdError(`frame type ${type} for stream ${id}, which was never opened`);
+    if (stream !== undefined) {
+      if (stream.openPending) throw unknown();
+      return stream;
+    }
+    if (this.isLocalId(id) ? id >= this.nextLocalId : id > this.lastPeerId) throw unknown();
+    return undefined;
+  }
+
+  private isLocalId(id: number): boolean {
+    return (id % 2 === 1) === this.initiator;
+  }
+
+  /** A window above the spec's initial one is opened with a WINDOW_UPDATE for the difference. */
+  private grantInitialExtra(stream: MuxStream): void {
+    const extra = this.initialWindowBytes - INITIAL_WINDOW;
+    if (extra === 0) return;
+    stream.pendingGrant = extra;
+    this.scheduler.queueGrant(stream);
+    this.requestFlush();
+  }
+
+  /** Fail the whole mux for a violation: every stream gets onClose, and the caller rethrows. */
+  private fail(err: unknown): unknown {
+    if (err instanceof MuxError) {
+      this.metrics.count('veil.mux.violations');
+      this.log?.warn('mux: protocol violation by the peer', { error: err.name, message: err.message });
+      this.close(err);
+    }
+    return err;
+  }
+
+  // --- sending ---
+
+  private requestFlush(): void {
+    if (this.isClosed) return;
+    if (this.turnDepth > 0 || this.flushing) {
+      this.flushWanted = true;
+      return;
+    }
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Send messages until there is nothing left or the channel is backed up. */
+  private flush(): void {
+    if (this.flushing) {
+      this.flushWanted = true;
+      return;
+    }
+    this.flushWanted = false;
+    if (this.isClosed || this.blocked) return;
+    this.flushing = true;
+    let yielded = false;
+    try {
+      for (;;) {
+        const planned = this.scheduler.next();
+        if (planned === undefined) break;
+        this.stats.messagesSent++;
+        this.stats.dataBytesSent += planned.dataBytes;
+        let ok: boolean;
+        try {
+          ok = this.send(planned.message);
+        } catch (err) {
+          // The session below failed (nonce exhaustion, closed): nothing more can be sent.
+          this.log?.error('mux: send failed; closing', { error: String(err) });
+          this.close(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        let drained = false;
+        for (const stream of planned.streams) drained = stream.afterSend() || drained; // may run onDrain
+        if (this.isClosed) return;
+        if (!ok) {
+          this.blocked = true;
+          return;
+        }
+        // A writer woken by onDrain usually refills from a promise continuation: let it run before
+        // the next message, or the tail of its queue goes out as a sliver of a message.
+        if (drained) {
+          yielded = true;
+          return;
+        }
+      }
+    } finally {
+      this.flushing = false;
+      if (yielded) this.requestFlush();
+    }
+  }
+}
