@@ -18,6 +18,18 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: "print an identity file's NodeID and overlay IPv6 address",
     load: async () => (await import('./commands/id.js')).command,
   },
+  node: {
+    summary: 'run a node: listen, join the DHT through bootstrap addresses, serve the admin socket',
+    load: async () => (await import('./commands/node.js')).command,
+  },
+  bootstrap: {
+    summary: 'run a seed node that others bootstrap from',
+    load: async () => (await import('./commands/bootstrap.js')).command,
+  },
+  ctl: {
+    summary: 'talk to a running node: self, peers, table, lookup, ping, put, get',
+    load: async () => (await import('./commands/ctl.js')).command,
+  },
 };
 
 export const GROUPS: Record<string, CommandGroup> = {

@@ -1,0 +1,1 @@
+export { bootstrapCommand as command } from './node.js';

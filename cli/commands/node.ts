@@ -1,0 +1,175 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AdminServer } from '../../live/admin-server.js';
+import { createLiveRuntime } from '../../live/index.js';
+import { LiveLogger, type LogFormat, type LogLevel } from '../../live/logger.js';
+import { LiveRng } from '../../live/rng.js';
+import { generateIdentity, type Identity } from '../../stack/identity/index.js';
+import { ValhallaNode } from '../../stack/node/index.js';
+import { type CommandSpec, intFlag, stringFlag } from '../args.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../errors.js';
+import { readIdentityFile, writeIdentityFile } from '../identity-file.js';
+
+const REBOOTSTRAP_MS = 5_000; // while we have no peer, try the bootstrap addresses again this often
+
+function spec(name: 'node' | 'bootstrap'): CommandSpec {
+  const isBootstrap = name === 'bootstrap';
+  return {
+    name,
+    summary: isBootstrap
+      ? 'run a seed node that others bootstrap from (a node that bootstraps from no one)'
+      : 'run a Valhalla node: listen, join the DHT through bootstrap addresses, serve the admin socket',
+    usage: isBootstrap
+      ? 'valhalla bootstrap --listen HOST:PORT [--identity FILE] [--admin SOCKET] [--data DIR]'
+      : 'valhalla node --listen HOST:PORT --bootstrap HOST:PORT [--bootstrap ...] [--identity FILE] [--admin SOCKET] [--data DIR]',
+    flags: {
+      listen: {
+        type: 'string',
+        multiple: true,
+        arg: 'HOST:PORT',
+        help: 'address to accept peers on (repeatable; port 0 picks one)',
+      },
+      ...(isBootstrap
+        ? {}
+        : {
+            bootstrap: {
+              type: 'string' as const,
+              multiple: true,
+              arg: 'HOST:PORT',
+              help: 'a node to join through (repeatable)',
+            },
+          }),
+      data: {
+        type: 'string',
+        arg: 'DIR',
+        help: 'state directory (identity, admin socket)',
+        default: '.valhalla',
+      },
+      identity: {
+        type: 'string',
+        arg: 'FILE',
+        help: 'identity file, created if missing (default DIR/identity.json)',
+      },
+      admin: {
+        type: 'string',
+        arg: 'SOCKET',
+        help: 'admin socket path for valhalla ctl (default DIR/admin.sock)',
+      },
+      announce: {
+        type: 'string',
+        multiple: true,
+        arg: 'HOST:PORT',
+        help: 'address peers should dial, if not the listen address',
+      },
+      k: { type: 'string', arg: 'N', help: 'bucket size and replication factor', default: '20' },
+      alpha: { type: 'string', arg: 'N', help: 'parallel requests per lookup', default: '3' },
+      'log-level': { type: 'string', arg: 'LEVEL', help: 'debug, info, warn or error', default: 'info' },
+      'log-format': {
+        type: 'string',
+        arg: 'FORMAT',
+        help: 'text or json (default: text on a terminal, json otherwise)',
+      },
+    },
+    details: isBootstrap
+      ? 'Example: valhalla bootstrap --listen 127.0.0.1:9000 --data /tmp/seed'
+      : 'Example: valhalla node --listen 127.0.0.1:9001 --bootstrap 127.0.0.1:9000 --data /tmp/n1\n' +
+        'Then: valhalla ctl --admin /tmp/n1/admin.sock peers\nSIGINT or SIGTERM stops the node cleanly.',
+  };
+}
+
+function loadOrCreateIdentity(file: string, log: LiveLogger): Identity {
+  if (existsSync(file)) return readIdentityFile(file);
+  const identity = generateIdentity(new LiveRng());
+  writeIdentityFile(file, identity, false);
+  log.info('created a new identity', { file, nodeId: identity.nodeId.toString() });
+  return identity;
+}
+
+function choice<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${flag}: expected one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+function makeCommand(name: 'node' | 'bootstrap'): Command {
+  const s = spec(name);
+  return {
+    spec: s,
+    async run(parsed, io) {
+      const listen = (parsed.values.listen as string[] | undefined) ?? [];
+      if (listen.length === 0) throw new UsageError(`missing --listen HOST:PORT\nUsage: ${s.usage}`);
+      const bootstrap = (parsed.values.bootstrap as string[] | undefined) ?? [];
+      const dataDir = stringFlag(parsed, 'data')!;
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const level = choice<LogLevel>(
+        stringFlag(parsed, 'log-level'),
+        ['debug', 'info', 'warn', 'error'],
+        'log-level',
+      );
+      const format = choice<LogFormat>(stringFlag(parsed, 'log-format'), ['text', 'json'], 'log-format');
+      const log = new LiveLogger({ level, format, write: (line) => io.err(`${line}\n`) });
+      const identity = loadOrCreateIdentity(
+        stringFlag(parsed, 'identity') ?? join(dataDir, 'identity.json'),
+        log,
+      );
+      const runtime = createLiveRuntime({ logger: log });
+      const announce = parsed.values.announce as string[] | undefined;
+      const node = new ValhallaNode(
+        { runtime, identity },
+        {
+          veil: announce ? { announceAddrs: announce } : {},
+          dht: {
+            k: intFlag(parsed, 'k', { min: 1, max: 256 }),
+            alpha: intFlag(parsed, 'alpha', { min: 1, max: 64 }),
+            ...(announce ? { announceAddrs: announce } : {}),
+          },
+        },
+      );
+      const bound = await node.start(listen);
+      const admin = new AdminServer(node, stringFlag(parsed, 'admin') ?? join(dataDir, 'admin.sock'));
+      await admin.start();
+      log.info('listening', { nodeId: node.nodeId, address: node.address, listen: bound, admin: admin.path });
+
+      let stopping = false;
+      const tryJoin = async (): Promise<void> => {
+        if (stopping || bootstrap.length === 0 || node.dht.peers().length > 0) return;
+        const r = await node.bootstrap(bootstrap).catch((err: Error) => {
+          log.warn('bootstrap failed', { error: err.message });
+          return undefined;
+        });
+        if (r && r.connected > 0) log.info('joined', { connected: r.connected, tableSize: r.tableSize });
+        else
+          log.warn('could not reach any bootstrap address; retrying', { bootstrap, retryMs: REBOOTSTRAP_MS });
+      };
+      if (bootstrap.length === 0) log.info('nothing to bootstrap from: waiting for other nodes to connect');
+      await tryJoin();
+      const retry = setInterval(() => void tryJoin(), REBOOTSTRAP_MS);
+
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          if (stopping) return;
+          stopping = true;
+          log.info('stopping', { signal });
+          clearInterval(retry);
+          resolve();
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      await admin.stop();
+      await node.stop();
+      await runtime.shutdown();
+      log.info('stopped');
+      return 0;
+    },
+  };
+}
+
+export const command = makeCommand('node');
+export const bootstrapCommand = makeCommand('bootstrap');

@@ -1,0 +1,107 @@
+/**
+ * The admin socket: a Unix domain socket where `valhalla ctl` (or a scenario driver) sends one
+ * JSON request per line and reads one JSON response per line. Requests on one connection are
+ * answered in order. Malformed lines get an error response; they never stop the node.
+ */
+import { existsSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { type AdminRequest, type AdminResponse, dispatch } from '../stack/admin/index.js';
+import type { ValhallaNode } from '../stack/node/index.js';
+
+const MAX_LINE_BYTES = 1 << 20; // a request longer than this is refused and the connection closed
+
+/** Another process already serves this socket path. */
+export class AdminSocketInUseError extends Error {
+  override name = 'AdminSocketInUseError';
+}
+
+async function socketIsLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createConnection(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+export class AdminServer {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly node: ValhallaNode,
+    readonly path: string,
+  ) {}
+
+  /** Listen on the path; a stale socket file from a dead process is replaced, a live one refused. */
+  async start(): Promise<void> {
+    if (existsSync(this.path)) {
+      if (await socketIsLive(this.path)) {
+        throw new AdminSocketInUseError(
+          `${this.path} is served by another running node; choose another --admin path`,
+        );
+      }
+      unlinkSync(this.path);
+    }
+    const server = createServer((sock) => this.serve(sock));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+  }
+
+  private serve(sock: Socket): void {
+    this.sockets.add(sock);
+    sock.on('close', () => this.sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let buffered = '';
+    let chain = Promise.resolve();
+    sock.setEncoding('utf8');
+    sock.on('data', (text: string) => {
+      buffered += text;
+      if (buffered.length > MAX_LINE_BYTES) {
+        sock.end(
+          `${JSON.stringify({ ok: false, error: { name: 'AdminRequestError', message: 'request too long' } })}\n`,
+        );
+        return;
+      }
+      let nl = buffered.indexOf('\n');
+      while (nl >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line !== '') chain = chain.then(() => this.answer(sock, line));
+        nl = buffered.indexOf('\n');
+      }
+    });
+  }
+
+  private async answer(sock: Socket, line: string): Promise<void> {
+    let response: AdminResponse;
+    let id: unknown;
+    try {
+      const req = JSON.parse(line) as AdminRequest & { id?: unknown };
+      id = req.id;
+      response = await dispatch(this.node, req);
+    } catch (err) {
+      response = {
+        ok: false,
+        error: { name: 'AdminRequestError', message: `not a JSON request: ${(err as Error).message}` },
+      };
+    }
+    if (!sock.destroyed) sock.write(`${JSON.stringify(id === undefined ? response : { id, ...response })}\n`);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (existsSync(this.path)) unlinkSync(this.path);
+  }
+}
