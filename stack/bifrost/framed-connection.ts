@@ -97,7 +97,9 @@ export class FramedConnection {
   /** Install or replace the handler; frames that arrived before are delivered from a later turn. */
   setHandler(handler: FramedHandler): void {
     this.handler = handler;
-    queueMicrotask(() => this.pump());
+    // A promise job, not queueMicrotask: the simulator only sees promise work (sim/microtasks.ts)
+    // and would otherwise move virtual time before this runs.
+    void Promise.resolve().then(() => this.pump());
   }
 
   /**
@@ -160,7 +162,7 @@ export class FramedConnection {
   resume(): void {
     this.paused = false;
     this.conn.resume();
-    queueMicrotask(() => this.pump());
+    void Promise.resolve().then(() => this.pump());
   }
 
   /** Deliver what can be delivered now: frames, then end, then close. */

@@ -365,7 +365,9 @@ export class Mux implements StreamHost {
     }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => {
+    // A promise job, not queueMicrotask: the simulator only sees promise work (sim/microtasks.ts)
+    // and would otherwise move virtual time before this runs.
+    void Promise.resolve().then(() => {
       this.flushScheduled = false;
       this.flush();
     });
