@@ -255,7 +255,9 @@ export class MuxStream implements Connection {
   private scheduleDeliver(): void {
     if (this.deliveryScheduled) return;
     this.deliveryScheduled = true;
-    queueMicrotask(() => {
+    // A promise job, not queueMicrotask: the simulator only sees promise work (sim/microtasks.ts)
+    // and would otherwise move virtual time before this runs.
+    void Promise.resolve().then(() => {
       this.deliveryScheduled = false;
       this.deliver();
     });
