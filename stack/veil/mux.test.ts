@@ -211,6 +211,27 @@ describe('Mux streams: close and reset', () => {
     expect(p.a.streamCount + p.b.streamCount).toBe(0);
   });
 
+  it('close() by a paused reader with a full window credits what it drops, so the writer can finish', async () => {
+    const p = new MuxPair();
+    const inbound = accept(p.b);
+    const s = p.a.openStream();
+    const ra = new StreamRecorder(s);
+    await p.pump(() => inbound.length === 1);
+    const reader = inbound[0].stream!;
+    reader.pause();
+    for (let i = 0; i < 8; i++) s.write(new Uint8Array(64 * 1024)); // twice the window
+    await p.pump();
+    expect(s.sendWindow).toBeLessThan(4096); // the writer is stuck on credit
+    reader.close();
+    s.end();
+    await p.pump();
+    expect(ra.events).toEqual(['end', 'close']);
+    expect(ra.closeErr).toBeUndefined();
+    expect(inbound[0].closes).toBe(1);
+    expect(inbound[0].bytes).toBe(0);
+    expect(p.a.streamCount + p.b.streamCount).toBe(0);
+  });
+
   it('onClose fires exactly once and last, however often close() and end() are called', async () => {
     const p = new MuxPair();
     const inbound = accept(p.b);
