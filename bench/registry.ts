@@ -37,4 +37,29 @@ export const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
       run: () => m.benchCrypto(),
     };
   },
+  connect: async () => {
+    const m = await import('./veil-connect.js');
+    return {
+      summary: 'Veil connection setup between two processes over loopback TCP (>= 200 fresh sessions)',
+      anchors: m.CONNECT_ANCHORS,
+      run: (opts) => m.benchConnect({ progress: opts.progress }),
+    };
+  },
+  handshake: async () => {
+    const m = await import('./veil-handshake.js');
+    return {
+      summary: 'full Veil handshakes per second, both sides and the identity check on one thread',
+      anchors: m.HANDSHAKE_ANCHORS,
+      run: (opts) => m.benchHandshake({ progress: opts.progress }),
+    };
+  },
+  throughput: async () => {
+    const m = await import('./veil-throughput.js');
+    return {
+      summary:
+        'single-stream Bifrost+Veil throughput between two processes, 1 GiB in 64 KiB writes, vs raw node:net',
+      anchors: m.THROUGHPUT_ANCHORS,
+      run: (opts) => m.benchThroughput({ progress: opts.progress }),
+    };
+  },
 };
