@@ -10,19 +10,50 @@
  */
 import { parseAddress } from '../../runtime.js';
 
-/** "v4:a.b.c" for IPv4, "v6:" + the first three groups for IPv6, "name:<host>" otherwise. */
-export function prefixGroup(addr: string): string {
+/**
+ * "v4:a.b.c" for a public IPv4 address, "v6:" + its first three groups for a public IPv6 one,
+ * undefined for an exempt address (no limit applies).
+ */
+export function prefixGroup(addr: string): string | undefined {
   let host: string;
   try {
     host = parseAddress(addr).host;
   } catch {
-    return `invalid:${addr}`;
+    return undefined;
   }
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (v4?.slice(1).every((o) => Number(o) <= 255)) return `v4:${v4[1]}.${v4[2]}.${v4[3]}`;
+  if (v4) {
+    const o = v4.slice(1).map(Number);
+    if (o.some((x) => x > 255) || isPrivateV4(o)) return undefined;
+    return `v4:${o[0]}.${o[1]}.${o[2]}`;
+  }
   const v6 = expandIpv6(host);
-  if (v6) return `v6:${v6.slice(0, 3).join(':')}`;
-  return `name:${host.toLowerCase()}`;
+  if (v6) {
+    const first = Number.parseInt(v6[0], 16);
+    const zeros = v6.slice(0, 7).every((g) => g === '0');
+    // ::, ::1, fc00::/7 unique local, fe80::/10 link-local.
+    if (
+      (zeros && (v6[7] === '0' || v6[7] === '1')) ||
+      (first & 0xfe00) === 0xfc00 ||
+      (first & 0xffc0) === 0xfe80
+    ) {
+      return undefined;
+    }
+    return `v6:${v6.slice(0, 3).join(':')}`;
+  }
+  return undefined;
+}
+
+function isPrivateV4(o: number[]): boolean {
+  return (
+    o[0] === 10 ||
+    o[0] === 127 ||
+    o[0] === 0 ||
+    (o[0] === 172 && o[1] >= 16 && o[1] <= 31) ||
+    (o[0] === 192 && o[1] === 168) ||
+    (o[0] === 169 && o[1] === 254) ||
+    (o[0] === 100 && o[1] >= 64 && o[1] <= 127) // carrier-grade NAT
+  );
 }
 
 /** The 8 groups of an IPv6 literal (lower-case, no leading zeros), or undefined if it is not one. */
