@@ -48,8 +48,22 @@ export const ADMIN_COMMANDS: Record<string, { summary: string; handler: Handler 
     }),
   },
   peers: {
-    summary: 'open sessions',
-    handler: async (node) => ({ peers: node.dht.peers().map((p) => ({ ...p, addrs: [...p.addrs] })) }),
+    summary: 'known live peers: routing-table entries and open sessions',
+    handler: async (node) => {
+      // A peer is one we can reach: in the routing table (checked for liveness by the DHT) or
+      // with a session open right now. Sessions are closed when idle, so they alone undercount.
+      const sessions = new Map(node.dht.peers().map((p) => [p.nodeId, p]));
+      const out = new Map<string, Record<string, unknown>>();
+      for (const e of node.dht.table().entries) {
+        const s = sessions.get(e.nodeId);
+        out.set(e.nodeId, { nodeId: e.nodeId, addrs: [...e.addrs], inTable: true, connected: !!s, direction: s?.direction ?? null });
+      }
+      for (const s of sessions.values()) {
+        if (out.has(s.nodeId)) continue;
+        out.set(s.nodeId, { nodeId: s.nodeId, addrs: [...s.addrs], inTable: false, connected: true, direction: s.direction });
+      }
+      return { peers: [...out.values()] };
+    },
   },
   table: {
     summary: 'routing table occupancy per bucket',
