@@ -206,25 +206,31 @@ describe('Veil transport', () => {
     expect(sA.rekeys.recv).toBe(sB.rekeys.send);
   });
 
-  test('a tampered ciphertext byte: DecryptError, both ends close, the node keeps working', async () => {
-    const p = await twoNodes();
-    const [sA, sB] = await connect(p);
-    const bClosed = closed(sB);
-    const aClosed = closed(sA);
-    p.net.tap = (_from, chunk) => {
-      if (chunk.length > 6) chunk[3] ^= 0x40; // inside a ciphertext, never a 6-byte header
-      return [chunk];
-    };
-    sA.openStream().write(new Uint8Array(100));
-    await settle();
-    expect(await bClosed).toBeInstanceOf(DecryptError);
-    await aClosed;
-    expect(sA.closed && sB.closed).toBe(true);
-    expect(p.rtB.metrics.get('veil.decrypt_failures')).toBe(1);
-    p.net.tap = (_from, chunk) => [chunk];
-    const [again] = await connect(p);
-    expect(again.remoteNodeId.equals(p.idB.nodeId)).toBe(true);
-  });
+  test.each([
+    ['a small frame (one chunk)', 100],
+    ['a bulk frame (header and ciphertext as two chunks)', 100_000],
+  ])(
+    'a tampered ciphertext byte in %s: DecryptError, both ends close, the node keeps working',
+    async (_what, size) => {
+      const p = await twoNodes();
+      const [sA, sB] = await connect(p);
+      const bClosed = closed(sB);
+      const aClosed = closed(sA);
+      p.net.tap = (_from, chunk) => {
+        if (chunk.length > 6) chunk[chunk.length - 1] ^= 0x40; // the Poly1305 tag at the end of a frame
+        return [chunk];
+      };
+      sA.openStream().write(new Uint8Array(size));
+      await settle();
+      expect(await bClosed).toBeInstanceOf(DecryptError);
+      await aClosed;
+      expect(sA.closed && sB.closed).toBe(true);
+      expect(p.rtB.metrics.get('veil.decrypt_failures')).toBe(1);
+      p.net.tap = (_from, chunk) => [chunk];
+      const [again] = await connect(p);
+      expect(again.remoteNodeId.equals(p.idB.nodeId)).toBe(true);
+    },
+  );
 
   test('a replayed transport frame closes the session with DecryptError', async () => {
     const p = await twoNodes();
@@ -234,9 +240,10 @@ describe('Veil transport', () => {
     const before = dialerConn.sent.length;
     sA.openStream().write(Uint8Array.of(1, 2, 3));
     await settle();
-    const frame = dialerConn.sent.slice(before, before + 2); // header, ciphertext
-    expect(frame[0][3]).toBe(FrameType.TRANSPORT);
-    for (const chunk of frame) listenerConn.inject(chunk);
+    const frame = dialerConn.sent[before]; // a small message goes out as one chunk: header and ciphertext
+    expect(frame[3]).toBe(FrameType.TRANSPORT);
+    expect(frame.length).toBe(6 + ((frame[4] << 8) | frame[5]));
+    listenerConn.inject(frame);
     expect(await bClosed).toBeInstanceOf(DecryptError);
   });
 
