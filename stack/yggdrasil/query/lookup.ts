@@ -8,8 +8,9 @@
  *   candidate, but a late answer is still merged while the lookup runs. A slow peer does not
  *   count in the termination rule unless its answer arrives.
  * - Termination: the lookup ends when the beta closest candidates that have not failed (and are
- *   not slow) have all answered, or when nothing is left to ask and nothing is in flight, or when
- *   lookupTimeoutMs has passed, or when query() asked to stop.
+ *   not slow) have all answered ("converged"); or when nothing is left to ask and nothing is in
+ *   flight, slow requests included ("exhausted"); or when lookupTimeoutMs has passed; or when
+ *   query() asked to stop.
  * - Rounds: seeds (from our own table) are round 1; a peer first learned from a round-r answer is
  *   round r+1. hops = the highest round among the beta closest peers that answered: the number of
  *   sequential round trips the result depended on, which equals the round count of a synchronous
@@ -63,6 +64,8 @@ export class Lookup {
   private readonly candidates: Candidate[] = [];
   private readonly byId = new Map<string, Candidate>();
   private active = 0;
+  /** Requests past the soft timeout, still waiting for a late answer. */
+  private slow = 0;
   private queries = 0;
   private failures = 0;
   private done = false;
@@ -119,7 +122,7 @@ export class Lookup {
     }
   }
 
-  /** The termination rule: the beta closest live candidates have all answered. */
+  /** The termination rule: the beta closest candidates that are neither failed nor slow have answered. */
   private converged(): boolean {
     let answered = 0;
     for (const c of this.candidates) {
@@ -127,7 +130,7 @@ export class Lookup {
       if (c.state !== 'answered') return false;
       if (++answered === this.init.beta) return true;
     }
-    return answered > 0;
+    return false;
   }
 
   private pump(): void {
@@ -140,7 +143,9 @@ export class Lookup {
       if (this.active >= this.init.alpha) break;
       if (c.state === 'waiting') this.start(c);
     }
-    if (this.active === 0) this.finish('exhausted');
+    // Nothing left to ask: end, unless slow peers may still answer (their answers are all we can
+    // still learn from, so waiting for them costs nothing that asking others would have saved).
+    if (this.active === 0 && this.slow === 0) this.finish('exhausted');
   }
 
   private start(c: Candidate): void {
@@ -152,6 +157,7 @@ export class Lookup {
       if (c.state !== 'inflight') return;
       c.state = 'slow';
       this.active--;
+      this.slow++;
       this.pump();
     });
     this.timers.add(soft);
@@ -160,6 +166,7 @@ export class Lookup {
       this.timers.delete(soft);
       if (this.done) return false;
       if (c.state === 'inflight') this.active--;
+      else if (c.state === 'slow') this.slow--;
       return true;
     };
     this.init.query(c.record).then(

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SimRng } from '../../../sim/rng.js';
 import { fakeRecord, idInBucket } from '../testing/records.js';
+import { TestRng } from '../testing/rng.js';
 import { commonPrefixLength, compareDistance, randomIdInBucket } from './distance.js';
 import { prefixGroup } from './prefix.js';
 import { RoutingTable, type RoutingTableInit } from './routing-table.js';
@@ -38,7 +38,7 @@ describe('XOR distance', () => {
   });
 
   it('randomIdInBucket lands in the bucket it was asked for', () => {
-    const rng = new SimRng(7);
+    const rng = new TestRng(7);
     fc.assert(
       fc.property(bytes32, fc.integer({ min: 0, max: 255 }), (self, bucket) => {
         expect(commonPrefixLength(self, randomIdInBucket(self, bucket, rng))).toBe(bucket);
@@ -81,7 +81,7 @@ describe('RoutingTable', () => {
 
   it('returns the closest peers in XOR order (brute force agrees)', () => {
     const t = table({ k: 20 });
-    const rng = new SimRng(3);
+    const rng = new TestRng(3);
     const all = Array.from({ length: 200 }, () => fakeRecord(rng.bytes(32)));
     for (const r of all) t.offerContact(r, 0);
     const kept = t.entries().map((e) => e.record);
