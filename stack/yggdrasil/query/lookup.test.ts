@@ -24,7 +24,11 @@ class ManualClock implements Clock {
   setTimer(delayMs: number, fn: () => void): Timer {
     const timer = { at: this.t + Math.max(0, delayMs), seq: this.seq++, fn, dead: false };
     this.timers.push(timer);
-    return { cancel: () => void (timer.dead = true) };
+    return {
+      cancel: () => {
+        timer.dead = true;
+      },
+    };
   }
   sleep(ms: number): Promise<void> {
     return new Promise((r) => this.setTimer(ms, r));
@@ -32,10 +36,10 @@ class ManualClock implements Clock {
   /** Fire timers in order until p settles; microtasks drain between timers. */
   async run<T>(p: Promise<T>): Promise<T> {
     let settled = false;
-    p.then(
-      () => void (settled = true),
-      () => void (settled = true),
-    );
+    const done = (): void => {
+      settled = true;
+    };
+    p.then(done, done);
     for (;;) {
       await new Promise((r) => setImmediate(r));
       if (settled) return p;
