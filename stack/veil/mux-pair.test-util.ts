@@ -90,9 +90,13 @@ export class MuxPair {
   }
 }
 
-/** Let every queued microtask run (setImmediate runs after the microtask queue is empty). */
-export function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/**
+ * Let pending promise jobs run, and the ones they queue. Every deferral in the mux is one promise
+ * job, and chains here are a handful deep, so a few hundred rounds reach quiet with a wide margin
+ * (no real timers: this file lives under stack/, where the purity rule applies to helpers too).
+ */
+export async function tick(rounds = 200): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
 }
 
 /** A handler that records a stream's events (data is concatenated). */
