@@ -4,7 +4,7 @@
  * (the session encrypts each into one Noise transport message) and takes decrypted messages in
  * through receive(). Streams (MuxStream) behave as Runtime Connections.
  *
- * Turns: the Mux acts from the session's turns (receive, drained) and from one microtask after
+ * Turns: the Mux acts from the session's turns (receive, drained) and from one promise job after
  * application calls (write, end, openStream), so many small writes made in one turn share one
  * message. Flushing stops when send() returns false and resumes on drained().
  *
@@ -15,71 +15,17 @@
 
 import { ConnectionClosedError, type Logger, type Metrics, NetError, nullMetrics } from '../runtime.js';
 import { decodeMessage, type MuxFrame, readU32 } from './mux-codec.js';
-import {
-  DEFAULT_MAX_STREAMS,
-  GRANT_DIVISOR,
-  INITIAL_WINDOW,
-  MAX_MESSAGE_SIZE,
-  MAX_STREAM_ID,
-  MAX_WINDOW,
-  MIN_MESSAGE_SIZE,
-  MuxFrameType,
-  ResetCode,
-} from './mux-constants.js';
-import {
-  MuxClosedError,
-  MuxError,
-  MuxFlowControlError,
-  MuxStreamIdError,
-  MuxStreamStateError,
-  MuxUsageError,
-} from './mux-errors.js';
+import { GRANT_DIVISOR, INITIAL_WINDOW, MAX_WINDOW, MuxFrameType, ResetCode } from './mux-constants.js';
+import { MuxClosedError, MuxError, MuxFlowControlError, MuxStreamStateError } from './mux-errors.js';
 import { SendScheduler } from './mux-scheduler.js';
+import { StreamTable } from './mux-streams.js';
+import { type MuxComponents, type MuxInit, type MuxStats, muxConfig } from './mux-types.js';
 import { MuxStream, type StreamHost } from './stream.js';
 
 export { MuxFrameType, ResetCode, resetCodeName } from './mux-constants.js';
 export * from './mux-errors.js';
+export type { MuxComponents, MuxInit, MuxStats } from './mux-types.js';
 export { MuxStream } from './stream.js';
-
-export interface MuxInit {
-  /** Largest plaintext message, both sent and accepted (default and maximum 65519 = 65535 - 16). */
-  maxMessageBytes?: number;
-  /** Receive window kept open per stream (default and minimum 256 KiB, the spec's initial window). */
-  initialWindowBytes?: number;
-  /** Streams the peer may have open at once; further OPENs are refused with RST (default 1024). */
-  maxStreams?: number;
-  /**
-   * True on the side that dialed (the Noise initiator): it opens odd stream ids, the other side
-   * even ones. Both sides must agree; a mismatch fails the first OPEN with MuxStreamIdError.
-   * Default true.
-   */
-  initiator?: boolean;
-}
-
-export interface MuxComponents {
-  /** Send one plaintext message down; returns false when the channel is backed up (wait for mux.drained()). */
-  send(message: Uint8Array): boolean;
-  log?: Logger;
-  metrics?: Metrics;
-}
-
-export interface MuxStats {
-  streamsOpened: number;
-  streamsAccepted: number;
-  /** Inbound OPENs answered with RST REFUSED (over maxStreams, or no onStream). */
-  streamsRefused: number;
-  messagesSent: number;
-  messagesReceived: number;
-  dataBytesSent: number;
-  dataBytesReceived: number;
-}
-
-function checkInt(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new MuxUsageError(`${name} must be an integer in ${min}..${max}, got ${value}`);
-  }
-  return value;
-}
 
 export class Mux implements StreamHost {
   /** Inbound streams. Without it, every inbound stream is refused. */
@@ -103,11 +49,7 @@ export class Mux implements StreamHost {
   private readonly metrics: Metrics;
   private readonly scheduler: SendScheduler;
   private readonly grantThreshold: number;
-  /** Open streams by id, in opening order (deterministic iteration for close()). */
-  private readonly streams = new Map<number, MuxStream>();
-  private nextLocalId: number;
-  private lastPeerId = 0;
-  private inboundCount = 0;
+  private readonly streams: StreamTable;
   private isClosed = false;
   /** send() returned false: wait for drained(). */
   private blocked = false;
@@ -121,13 +63,12 @@ export class Mux implements StreamHost {
     this.send = components.send;
     this.log = components.log;
     this.metrics = components.metrics ?? nullMetrics;
-    const max = MAX_MESSAGE_SIZE;
-    this.maxMessageBytes = checkInt('maxMessageBytes', init.maxMessageBytes ?? max, MIN_MESSAGE_SIZE, max);
-    const window = init.initialWindowBytes ?? INITIAL_WINDOW;
-    this.initialWindowBytes = checkInt('initialWindowBytes', window, INITIAL_WINDOW, MAX_WINDOW);
-    this.maxStreams = checkInt('maxStreams', init.maxStreams ?? DEFAULT_MAX_STREAMS, 0, MAX_STREAM_ID);
-    this.initiator = init.initiator ?? true;
-    this.nextLocalId = this.initiator ? 1 : 2;
+    const config = muxConfig(init);
+    this.maxMessageBytes = config.maxMessageBytes;
+    this.initialWindowBytes = config.initialWindowBytes;
+    this.maxStreams = config.maxStreams;
+    this.initiator = config.initiator;
+    this.streams = new StreamTable(this.initiator);
     this.grantThreshold = Math.floor(this.initialWindowBytes / GRANT_DIVISOR);
     this.scheduler = new SendScheduler(this.maxMessageBytes);
   }
@@ -174,12 +115,8 @@ export class Mux implements StreamHost {
 
   openStream(): MuxStream {
     if (this.isClosed) throw new ConnectionClosedError('openStream() on a closed mux');
-    if (this.nextLocalId > MAX_STREAM_ID) {
-      throw new MuxUsageError('no stream ids left on this session: open a new session');
-    }
-    const stream = new MuxStream(this, this.nextLocalId, true);
-    this.nextLocalId += 2;
-    this.streams.set(stream.id, stream);
+    const stream = new MuxStream(this, this.streams.allocateLocalId(), true);
+    this.streams.add(stream);
     this.stats.streamsOpened++;
     this.grantInitialExtra(stream);
     this.wake(stream); // the OPEN goes out even before any data, so the peer sees the stream
@@ -229,8 +166,7 @@ export class Mux implements StreamHost {
   retire(stream: MuxStream): void {
     if (stream.retired) return;
     stream.retired = true;
-    this.streams.delete(stream.id);
-    if (!stream.local) this.inboundCount--;
+    this.streams.remove(stream);
   }
 
   // --- receiving ---
@@ -241,7 +177,7 @@ export class Mux implements StreamHost {
       this.onOpen(id);
       return;
     }
-    const stream = this.lookup(id, frame.type);
+    const stream = this.streams.lookup(id, frame.type);
     if (stream === undefined) return; // a closed id: frames can cross an RST in flight (spec §2)
     switch (frame.type) {
       case MuxFrameType.DATA:
@@ -262,20 +198,9 @@ export class Mux implements StreamHost {
   }
 
   private onOpen(id: number): void {
-    if (this.isLocalId(id)) {
-      throw new MuxStreamIdError(
-        `OPEN for stream ${id}, which has our parity (${this.initiator ? 'odd: we dialed' : 'even: we accepted'}); ` +
-          'do both sides pass the same MuxInit.initiator?',
-      );
-    }
-    if (id <= this.lastPeerId) {
-      throw new MuxStreamIdError(
-        `OPEN for stream ${id}, not above the peer's last stream ${this.lastPeerId}`,
-      );
-    }
-    this.lastPeerId = id;
+    this.streams.acceptOpen(id);
     const onStream = this.onStream;
-    if (this.inboundCount >= this.maxStreams || onStream === undefined) {
+    if (this.streams.inbound >= this.maxStreams || onStream === undefined) {
       this.stats.streamsRefused++;
       this.metrics.count('veil.mux.streams_refused');
       this.scheduler.queueReset(id, ResetCode.REFUSED);
@@ -283,8 +208,7 @@ export class Mux implements StreamHost {
       return;
     }
     const stream = new MuxStream(this, id, false);
-    this.streams.set(id, stream);
-    this.inboundCount++;
+    this.streams.add(stream);
     this.stats.streamsAccepted++;
     this.grantInitialExtra(stream);
     try {
@@ -315,25 +239,6 @@ export class Mux implements StreamHost {
     }
     stream.sendWindow += increment;
     this.wake(stream);
-  }
-
-  /**
-   * The open stream `id` refers to, or undefined for a closed id. Throws for ids the peer cannot
-   * know: not yet opened by the peer, or ours but not yet announced with OPEN (spec §2).
-   */
-  private lookup(id: number, type: MuxFrameType): MuxStream | undefined {
-    const stream = this.streams.get(id);
-    const unknown = () => new MuxStreamIdError(`frame type ${type} for stream ${id}, which was never opened`);
-    if (stream !== undefined) {
-      if (stream.openPending) throw unknown();
-      return stream;
-    }
-    if (this.isLocalId(id) ? id >= this.nextLocalId : id > this.lastPeerId) throw unknown();
-    return undefined;
-  }
-
-  private isLocalId(id: number): boolean {
-    return (id % 2 === 1) === this.initiator;
   }
 
   /** A window above the spec's initial one is opened with a WINDOW_UPDATE for the difference. */

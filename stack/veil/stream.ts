@@ -11,7 +11,7 @@
  *
  * Delivery: events caused by the peer are delivered synchronously from the session's receive turn
  * (the mux calls in from Mux.receive), events caused by the application (setHandler, resume,
- * close) from a microtask, so a handler never runs inside one of this class's methods.
+ * close) from a promise job, so a handler never runs inside one of this class's methods.
  */
 
 import {
@@ -210,7 +210,7 @@ export class MuxStream implements Connection {
     this.deliver();
   }
 
-  /** The whole mux closed. Delivered from a microtask: the mux may be closed from inside a handler. */
+  /** The whole mux closed. Delivered from a promise job: the mux may be closed from inside a handler. */
   muxClosed(err: NetError): void {
     if (!this.aborted) this.markAborted(err);
     this.scheduleDeliver();
@@ -263,7 +263,7 @@ export class MuxStream implements Connection {
     });
   }
 
-  /** Deliver what is due, in order: data, end, close. A pending microtask delivery goes first. */
+  /** Deliver what is due, in order: data, end, close. A pending deferred delivery goes first. */
   private deliver(): void {
     if (this.delivering || this.deliveryScheduled || this.handler === undefined) return;
     this.delivering = true;
@@ -272,7 +272,7 @@ export class MuxStream implements Connection {
         this.drainPending = false;
         this.invoke(() => this.handler!.onDrain?.());
       }
-      // An application call (close, resume, setHandler) queued a microtask: events it caused wait for it.
+      // An application call (close, resume, setHandler) deferred a delivery: events it caused wait for it.
       while (!this.closeDelivered && !this.deliveryScheduled && this.deliverOne()) {}
     } finally {
       this.delivering = false;
