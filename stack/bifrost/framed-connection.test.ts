@@ -70,6 +70,20 @@ describe('FramedConnection', () => {
     expect(rb.events.at(-1)).toBe('close ok');
   });
 
+  it('frames sent before setHandler wait in the connection, then arrive in order from a later turn', async () => {
+    const [a, b] = memoryPipe();
+    const fb = new FramedConnection({ connection: b });
+    a.write(encodeFrame(FrameType.HANDSHAKE, Uint8Array.of(1)));
+    a.write(encodeFrame(FrameType.HANDSHAKE, Uint8Array.of(2)));
+    a.end();
+    await settle();
+    const rb = recorder();
+    fb.setHandler(rb.handler);
+    expect(rb.events).toEqual([]);
+    await settle();
+    expect(rb.events).toEqual(['frame 1 1', 'frame 1 2', 'end']);
+  });
+
   it('closes silently on a bad magic: no CLOSE frame goes back (spec 3.1)', async () => {
     const [a, b] = memoryPipe();
     const { counts, metrics } = countingMetrics();

@@ -65,23 +65,6 @@ export class FramedConnection {
     this.log = components.log;
     this.metrics = components.metrics ?? nullMetrics;
     this.decoder = new FrameDecoder({ maxPayloadBytes: init.maxPayloadBytes });
-    this.conn.setHandler({
-      onData: (chunk) => {
-        if (this.cause !== undefined) return; // closing: nothing more is interpreted (spec §4)
-        this.decoder.push(chunk);
-        this.pump();
-      },
-      onDrain: () => this.handler?.onDrain?.(),
-      onEnd: () => {
-        this.peerEnded = true;
-        this.decoder.end();
-        this.pump();
-      },
-      onClose: (err) => {
-        this.connClosed = { err };
-        this.pump();
-      },
-    });
   }
 
   get localAddr(): string {
@@ -96,6 +79,9 @@ export class FramedConnection {
 
   /** Install or replace the handler; frames that arrived before are delivered from a later turn. */
   setHandler(handler: FramedHandler): void {
+    // Read from the connection only once someone will take frames: until then early bytes stay in
+    // the connection's buffers, where its flow control bounds them, not in our decoder.
+    if (this.handler === undefined) this.attach();
     this.handler = handler;
     // A promise job, not queueMicrotask: the simulator only sees promise work (sim/microtasks.ts)
     // and would otherwise move virtual time before this runs.
@@ -163,6 +149,26 @@ export class FramedConnection {
     this.paused = false;
     this.conn.resume();
     void Promise.resolve().then(() => this.pump());
+  }
+
+  private attach(): void {
+    this.conn.setHandler({
+      onData: (chunk) => {
+        if (this.cause !== undefined) return; // closing: nothing more is interpreted (spec §4)
+        this.decoder.push(chunk);
+        this.pump();
+      },
+      onDrain: () => this.handler?.onDrain?.(),
+      onEnd: () => {
+        this.peerEnded = true;
+        this.decoder.end();
+        this.pump();
+      },
+      onClose: (err) => {
+        this.connClosed = { err };
+        this.pump();
+      },
+    });
   }
 
   /** Deliver what can be delivered now: frames, then end, then close. */
