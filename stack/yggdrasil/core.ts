@@ -167,8 +167,16 @@ export class DhtCore implements RpcHost {
     for (const c of contacts) this.table.offerContact(c, now);
   }
 
-  /** An iterative lookup of target; query(peer) asks one peer and returns its contacts. */
-  runLookup(target: Uint8Array, query: (peer: PeerRecord) => Promise<QueryAnswer>): Promise<LookupOutcome> {
+  /**
+   * An iterative lookup of target; query(peer) asks one peer and returns its contacts. beta
+   * defaults to opts.beta; stores pass k, so that the k closest peers have all answered (the
+   * strict rule) before records are placed on them.
+   */
+  runLookup(
+    target: Uint8Array,
+    query: (peer: PeerRecord) => Promise<QueryAnswer>,
+    beta = this.opts.beta,
+  ): Promise<LookupOutcome> {
     const { opts } = this;
     this.table.touch(target, this.runtime.clock.now());
     const seeds = this.table.closest(target, opts.k);
@@ -181,7 +189,7 @@ export class DhtCore implements RpcHost {
       selfIdHex: this.selfIdHex,
       seeds,
       alpha: opts.alpha,
-      beta: opts.beta,
+      beta,
       k: opts.k,
       requestTimeoutMs: opts.requestTimeoutMs,
       lookupTimeoutMs: opts.lookupTimeoutMs,

@@ -18,17 +18,21 @@ export async function addProvider(
   core: DhtCore,
   key: Uint8Array,
 ): Promise<{ stored: number; attempted: number }> {
-  const wallNow = core.runtime.clock.wallNow();
+  const wallNow = Math.floor(core.runtime.clock.wallNow());
   const record = ProviderRecord.create(
     { nodeId: core.selfId, signingKey: core.identity.signingKey },
     { key, expiresAtMs: wallNow + core.opts.recordTtlMs, addrs: core.self!.addrs },
   );
   core.ownProviders.set(toHex(key), record);
-  const found = await core.runLookup(key, async (peer) => {
-    const res = await core.query(peer, { type: 'find-node', target: key });
-    core.offerContacts(res.contacts);
-    return { contacts: res.contacts };
-  });
+  const found = await core.runLookup(
+    key,
+    async (peer) => {
+      const res = await core.query(peer, { type: 'find-node', target: key });
+      core.offerContacts(res.contacts);
+      return { contacts: res.contacts };
+    },
+    core.opts.k,
+  );
   const results = await Promise.allSettled(
     found.closest.map((peer) => core.query(peer, { type: 'add-provider', record })),
   );

@@ -35,11 +35,15 @@ export async function storeValue(
   record: ValueRecord,
 ): Promise<{ stored: number; attempted: number }> {
   const key = record.key!;
-  const found = await core.runLookup(key, async (peer) => {
-    const res = await core.query(peer, { type: 'find-node', target: key });
-    core.offerContacts(res.contacts);
-    return { contacts: res.contacts };
-  });
+  const found = await core.runLookup(
+    key,
+    async (peer) => {
+      const res = await core.query(peer, { type: 'find-node', target: key });
+      core.offerContacts(res.contacts);
+      return { contacts: res.contacts };
+    },
+    core.opts.k,
+  );
   const results = await Promise.allSettled(
     found.closest.map((peer) => core.query(peer, { type: 'put-value', record })),
   );
@@ -48,7 +52,7 @@ export async function storeValue(
 }
 
 export async function putValue(core: DhtCore, name: Uint8Array, value: Uint8Array): Promise<PutResult> {
-  const wallNow = core.runtime.clock.wallNow();
+  const wallNow = Math.floor(core.runtime.clock.wallNow());
   const keyHex = toHex(valueKey(core.crypto, core.selfId, name));
   const last = core.ownValues.get(keyHex)?.seq ?? 0;
   const record = ValueRecord.create(
