@@ -140,7 +140,9 @@ export class VeilSession {
 
   /** Encrypt one mux message into one TRANSPORT frame. Returns the connection's backpressure signal. */
   private sendMessage(plaintext: Uint8Array): boolean {
-    if (this.closed) return false;
+    // The connection can be closed a moment before we hear of it (a framing error closes it from
+    // inside FramedConnection; our onClose comes a turn later): drop rather than throw into the mux.
+    if (this.closed || this.conn.closed) return false;
     let ciphertext: Uint8Array;
     try {
       ciphertext = this.send.encrypt(plaintext);
