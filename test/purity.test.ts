@@ -62,6 +62,8 @@ describe('the purity scanner', () => {
     ['const t = process.hrtime.bigint();', 'hrtime'],
     ['const later = setTimeout;', 'setTimeout'],
     ['const d = new Date();', 'new Date()'],
+    ['queueMicrotask(() => deliver());', 'queueMicrotask'],
+    ['process.nextTick(deliver);', 'nextTick'],
   ];
 
   it.each(forbidden)('flags %s as %s, at its file and line', (line, found) => {

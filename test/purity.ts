@@ -50,6 +50,10 @@ const FORBIDDEN_NAMES = new Set([
   'randomUUID',
   'getRandomValues',
   'hrtime',
+  // Not clocks, but they escape the simulator: its microtask drain sees only promise jobs
+  // (sim/microtasks.ts), so work queued this way could run after virtual time has moved on.
+  'queueMicrotask',
+  'nextTick',
 ]);
 
 /** object.member pairs that read the real clock or Math's unseeded generator. */
