@@ -101,7 +101,8 @@ export class MemoryConnection implements Connection {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    // A promise job (not queueMicrotask): the purity rule, and the simulator sees only promise work.
+    void Promise.resolve().then(() => {
       this.scheduled = false;
       this.deliver();
     });
