@@ -1,8 +1,9 @@
 /**
- * One end of a simulated connection (the Connection of stack/runtime.ts).
+ * One end of a simulated connection (the Connection of stack/runtime.ts). The sending half lives
+ * in the base class (pipe.ts); this file is the receiving half and the state machine.
  *
- * State, in the order things can happen: open -> localEnded and/or remoteEnded -> finished
- * (onClose delivered or owed). localClosed means close() was called: the end is closed for the
+ * State, in the order things can happen: open -> LOCAL_ENDED and/or REMOTE_ENDED -> FINISHED
+ * (onClose delivered or owed). LOCAL_CLOSED means close() was called: the end is closed for the
  * caller at once, and onClose follows from a later event. Every callback runs from a queue event,
  * never from inside write/end/close/setHandler/resume. Arrivals that cannot be delivered yet (no
  * handler, paused, or behind earlier buffered ones) wait in `rx`, in order.
@@ -15,125 +16,123 @@ import {
   ConnectionResetError,
   NetError,
 } from '../stack/runtime.js';
-import type { Fireable } from './event-queue.js';
-import type { Fabric } from './fabric.js';
+import type { Fabric, Link } from './fabric.js';
 import type { HostResource, HostState } from './host.js';
-import { CLOSE, FIN, type Pipe, type PipeEnd, RST, type Segment } from './pipe.js';
+import {
+  CLOSE,
+  F_CLOSE_PENDING,
+  F_DEAD,
+  F_FINISHED,
+  F_FLUSH_QUEUED,
+  F_LOCAL_CLOSED,
+  F_LOCAL_ENDED,
+  F_NOT_FLOWING,
+  F_PAUSED,
+  F_REMOTE_ENDED,
+  F_RESET_SENT,
+  FIN,
+  OP_FINISH,
+  OP_FLUSH,
+  PipeEndpoint,
+  RST,
+  type Segment,
+} from './pipe.js';
 import { Ring } from './ring.js';
-import { KIND_NET } from './scheduler.js';
-
-class FlushEvent implements Fireable {
-  constructor(private readonly conn: SimConnection) {}
-  fire(): number {
-    this.conn.flush();
-    return 0;
-  }
-}
-
-class FinishEvent implements Fireable {
-  constructor(private readonly conn: SimConnection) {}
-  fire(): number {
-    this.conn.finishLocal();
-    return 0;
-  }
-}
 
 /** close(err) takes any Error; onClose reports NetErrors, so others are wrapped (cause kept). */
 function toNetError(err: Error): NetError {
   return err instanceof NetError ? err : new NetError(err.message, { cause: err });
 }
 
-export class SimConnection implements Connection, PipeEnd, HostResource {
-  /** Our sending direction and the peer's (set by the creator before use). */
-  out!: Pipe;
-  inp!: Pipe;
-  peer!: SimConnection;
-  private handler: ConnectionHandler | null = null;
-  private rx: Ring<Segment> | null = null;
-  private paused = false;
-  private localEnded = false;
-  private localClosed = false;
-  private remoteEnded = false;
-  private finished = false;
-  /** The host crashed under this end: it answers data with a reset, once. */
-  private dead = false;
-  private resetSent = false;
-  private closePending = false;
+const F_WRITE_BLOCKED = F_LOCAL_ENDED | F_LOCAL_CLOSED | F_FINISHED;
+const F_GONE = F_LOCAL_CLOSED | F_FINISHED;
+
+export class SimConnection extends PipeEndpoint implements Connection, HostResource {
+  declare peer: SimConnection;
+  readonly host: HostState;
+  readonly localAddr: Address;
+  readonly remoteAddr: Address;
   private closeErr: NetError | undefined = undefined;
-  private flushQueued = false;
-  private flushEvent: FlushEvent | null = null;
 
   constructor(
-    private readonly fabric: Fabric,
-    readonly host: HostState,
-    private readonly gen: number,
-    readonly localAddr: Address,
-    readonly remoteAddr: Address,
-    readonly id: number,
-  ) {}
+    fabric: Fabric,
+    host: HostState,
+    gen: number,
+    link: Link,
+    localAddr: Address,
+    remoteAddr: Address,
+    id: number,
+  ) {
+    super(fabric, link, host.index, gen, id);
+    this.host = host;
+    this.localAddr = localAddr;
+    this.remoteAddr = remoteAddr;
+  }
 
   get closed(): boolean {
-    return this.localClosed || this.finished;
+    return (this.flags & F_GONE) !== 0;
   }
 
   setHandler(handler: ConnectionHandler): void {
     this.handler = handler;
-    if (this.rx !== null || this.closePending) this.scheduleFlush();
+    if (this.rx !== null || (this.flags & F_CLOSE_PENDING) !== 0) this.scheduleFlush();
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.localEnded || this.localClosed || this.finished) {
-      throw new ConnectionClosedError(`write() on a connection that is ${this.finished ? 'closed' : 'ended'}`);
+    if ((this.flags & F_WRITE_BLOCKED) !== 0) {
+      throw new ConnectionClosedError(
+        `write() on a connection that is ${(this.flags & F_LOCAL_ENDED) !== 0 ? 'ended' : 'closed'}`,
+      );
     }
-    if (chunk.length === 0) return !this.out.needDrain;
+    if (chunk.length === 0) return !this.needDrain;
     // The receiver owns what it gets: copy, so it never shares the sender's buffer.
-    return this.out.sendData(chunk.slice());
+    return this.sendData(chunk.slice());
   }
 
   end(): void {
-    if (this.localClosed) throw new ConnectionClosedError('end() after close()');
-    if (this.localEnded || this.finished) return;
-    this.localEnded = true;
-    this.out.send(FIN, 0);
-    if (this.remoteEnded) this.schedule(new FinishEvent(this));
+    if ((this.flags & F_LOCAL_CLOSED) !== 0) throw new ConnectionClosedError('end() after close()');
+    if ((this.flags & (F_LOCAL_ENDED | F_FINISHED)) !== 0) return;
+    this.flags |= F_LOCAL_ENDED;
+    this.send(FIN, 0);
+    if ((this.flags & F_REMOTE_ENDED) !== 0) this.scheduleOp(OP_FINISH);
   }
 
   close(err?: Error): void {
-    if (this.localClosed || this.finished) return;
-    this.localClosed = true;
+    if ((this.flags & F_GONE) !== 0) return;
+    this.flags |= F_LOCAL_CLOSED;
     this.rx = null;
     if (err !== undefined) {
       this.closeErr = toNetError(err);
-      this.resetSent = true;
-      this.out.abort();
+      this.flags |= F_RESET_SENT;
+      this.abort();
     } else {
-      this.out.send(CLOSE, 0);
+      this.send(CLOSE, 0);
     }
-    this.schedule(new FinishEvent(this));
+    this.scheduleOp(OP_FINISH);
   }
 
   pause(): void {
-    this.paused = true;
+    this.flags |= F_PAUSED;
   }
 
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
+    if ((this.flags & F_PAUSED) === 0) return;
+    this.flags &= ~F_PAUSED;
     if (this.rx !== null) this.scheduleFlush();
   }
 
-  // --- from the pipes ------------------------------------------------------------------------
+  // --- arrivals (called on the receiving end by the sending end's events) ---------------------
 
-  arriveData(chunk: Uint8Array, n: number): void {
-    if (this.handler !== null && this.rx === null && !this.paused && !this.finished && !this.localClosed) {
+  protected arriveData(chunk: Uint8Array, n: number): void {
+    if ((this.flags & F_NOT_FLOWING) === 0 && this.handler !== null && this.rx === null) {
       this.deliverData(chunk, n);
       return;
     }
-    if (this.finished || this.localClosed) {
-      this.inp.consumed(n);
-      if (this.dead && !this.resetSent) {
+    if ((this.flags & F_GONE) !== 0) {
+      this.peer.consumed(n);
+      if ((this.flags & (F_DEAD | F_RESET_SENT)) === F_DEAD) {
         // Data reaching a crashed process's old socket: its host answers with a reset.
-        this.resetSent = true;
+        this.flags |= F_RESET_SENT;
         this.fabric.sendReset(this.host, this.peer.host, this.peer, 'connection reset by peer');
       }
       return;
@@ -141,20 +140,20 @@ export class SimConnection implements Connection, PipeEnd, HostResource {
     this.enqueue(chunk);
   }
 
-  arriveMarker(marker: number): void {
-    if (this.finished || this.localClosed) return;
+  protected arriveMarker(marker: number): void {
+    if ((this.flags & F_GONE) !== 0) return;
     if (marker === RST) {
       // A reset discards unread data and is reported even while paused.
       this.rx = null;
       this.finish(new ConnectionResetError('connection reset by peer'));
       return;
     }
-    if (this.handler !== null && this.rx === null && !this.paused) this.deliverMarker(marker);
+    if (this.handler !== null && this.rx === null && (this.flags & F_PAUSED) === 0) this.deliverMarker(marker);
     else this.enqueue(marker);
   }
 
-  drained(): void {
-    if (this.finished || this.localClosed || this.localEnded) return;
+  protected drained(): void {
+    if ((this.flags & F_WRITE_BLOCKED) !== 0) return;
     const h = this.handler;
     if (h?.onDrain === undefined) return;
     try {
@@ -165,44 +164,43 @@ export class SimConnection implements Connection, PipeEnd, HostResource {
   }
 
   resetByNetwork(err: NetError): void {
-    if (this.finished || this.localClosed) return;
+    if ((this.flags & F_GONE) !== 0) return;
     this.rx = null;
     this.finish(err);
   }
 
   /** The host crashed: no callbacks any more (the code that would receive them is gone). */
   crash(): void {
-    if (this.dead) return;
-    const wasOpen = !this.finished;
-    this.dead = true;
-    this.finished = true;
+    if ((this.flags & F_DEAD) !== 0) return;
+    const wasOpen = (this.flags & F_FINISHED) === 0;
+    this.flags |= F_DEAD | F_FINISHED;
     this.handler = null;
     this.rx = null;
-    this.out.forget();
-    if (wasOpen && !this.peer.finished) {
-      this.resetSent = !this.fabric.isCut(this.host, this.peer.host);
+    this.forgetHeld();
+    if (wasOpen && (this.peer.flags & F_FINISHED) === 0) {
+      if (!this.fabric.isCut(this.host, this.peer.host)) this.flags |= F_RESET_SENT;
       this.fabric.sendReset(this.host, this.peer.host, this.peer, 'connection reset by peer (peer crashed)');
     }
   }
 
   // --- delivery ------------------------------------------------------------------------------
 
-  flush(): void {
-    this.flushQueued = false;
-    while (this.rx !== null && this.handler !== null && !this.paused && !this.finished && !this.localClosed) {
+  protected flush(): void {
+    this.flags &= ~F_FLUSH_QUEUED;
+    while (this.rx !== null && this.handler !== null && (this.flags & F_NOT_FLOWING) === 0) {
       const seg = this.rx.shift();
       if (this.rx.length === 0) this.rx = null;
       if (typeof seg === 'number') this.deliverMarker(seg);
       else this.deliverData(seg, seg.length);
     }
-    if (this.closePending && this.handler !== null) {
-      this.closePending = false;
+    if ((this.flags & F_CLOSE_PENDING) !== 0 && this.handler !== null) {
+      this.flags &= ~F_CLOSE_PENDING;
       this.notifyClose();
     }
   }
 
   /** The local close() (or end() after the peer's end) completes. */
-  finishLocal(): void {
+  protected finishLocal(): void {
     this.finish(this.closeErr);
   }
 
@@ -212,11 +210,11 @@ export class SimConnection implements Connection, PipeEnd, HostResource {
     } catch (err) {
       this.host.reportHandlerError('onData', err);
     }
-    this.inp.consumed(n);
+    this.peer.consumed(n);
   }
 
   private deliverMarker(marker: number): void {
-    this.remoteEnded = true;
+    this.flags |= F_REMOTE_ENDED;
     const h = this.handler!;
     if (h.onEnd !== undefined) {
       try {
@@ -225,17 +223,17 @@ export class SimConnection implements Connection, PipeEnd, HostResource {
         this.host.reportHandlerError('onEnd', err);
       }
     }
-    if (marker === CLOSE || (marker === FIN && this.localEnded)) this.finish(undefined);
+    if (marker === CLOSE || (marker === FIN && (this.flags & F_LOCAL_ENDED) !== 0)) this.finish(undefined);
   }
 
   private finish(err: NetError | undefined): void {
-    if (this.finished) return;
-    this.finished = true;
+    if ((this.flags & F_FINISHED) !== 0) return;
+    this.flags |= F_FINISHED;
     this.rx = null;
     this.closeErr = err;
     this.host.resources.delete(this);
     if (this.handler !== null) this.notifyClose();
-    else this.closePending = true;
+    else this.flags |= F_CLOSE_PENDING;
   }
 
   private notifyClose(): void {
@@ -254,14 +252,8 @@ export class SimConnection implements Connection, PipeEnd, HostResource {
   }
 
   private scheduleFlush(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    this.flushEvent ??= new FlushEvent(this);
-    this.schedule(this.flushEvent);
-  }
-
-  private schedule(ev: Fireable): void {
-    const sched = this.fabric.sched;
-    sched.at(sched.nowNs, this.host.index, this.gen, KIND_NET, ev);
+    if ((this.flags & F_FLUSH_QUEUED) !== 0) return;
+    this.flags |= F_FLUSH_QUEUED;
+    this.scheduleOp(OP_FLUSH);
   }
 }

@@ -20,7 +20,6 @@ import { SimConnection } from './connection.js';
 import type { Fabric } from './fabric.js';
 import { FAULT_CUT } from './faults.js';
 import type { HostState } from './host.js';
-import { Pipe } from './pipe.js';
 import { KIND_NET, msToNs } from './scheduler.js';
 import { Task } from './task.js';
 
@@ -101,25 +100,17 @@ export class DialAttempt {
     });
   }
 
-  /** Both ends and both pipes of a new connection; the server's bytes arrive after the SYN-ACK. */
+  /** Both ends of a new connection; the server's bytes arrive after the SYN-ACK. */
   private connect(dst: HostState, dstGen: number, backNs: number): { client: SimConnection; server: SimConnection } {
     const f = this.fabric;
     const id = f.nextConnectionId++;
     const clientAddr = formatAddress(this.src.host, this.src.allocatePort());
     const serverAddr = formatAddress(dst.host, this.port);
-    const client = new SimConnection(f, this.src, this.gen, clientAddr, serverAddr, id);
-    const server = new SimConnection(f, dst, dstGen, serverAddr, clientAddr, id);
-    const up = new Pipe(f, f.link(this.src, dst), client, server, this.src.index, this.gen, id);
-    const down = new Pipe(f, f.link(dst, this.src), server, client, dst.index, dstGen, id);
-    up.reverse = down;
-    down.reverse = up;
-    down.notBefore(f.sched.nowNs + backNs);
-    client.out = up;
-    client.inp = down;
+    const client = new SimConnection(f, this.src, this.gen, f.link(this.src, dst), clientAddr, serverAddr, id);
+    const server = new SimConnection(f, dst, dstGen, f.link(dst, this.src), serverAddr, clientAddr, id);
     client.peer = server;
-    server.out = down;
-    server.inp = up;
     server.peer = client;
+    server.notBefore(f.sched.nowNs + backNs);
     this.src.resources.add(client);
     dst.resources.add(server);
     return { client, server };

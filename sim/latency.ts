@@ -18,6 +18,8 @@ export interface HostInfo {
 export interface LatencySampler {
   /** One-way delay in integer nanoseconds (>= 0). */
   sampleNs(rng: SimRng): number;
+  /** Set when every sample is this value: the hot path then skips the call and the draw. */
+  readonly fixedNs?: number;
 }
 
 export interface LatencyModel {
@@ -36,12 +38,12 @@ function checkMs(what: string, ms: number): void {
 }
 
 class FixedSampler implements LatencySampler {
-  private readonly ns: number;
+  readonly fixedNs: number;
   constructor(ms: number) {
-    this.ns = Math.round(ms * NS_PER_MS);
+    this.fixedNs = Math.round(ms * NS_PER_MS);
   }
   sampleNs(): number {
-    return this.ns;
+    return this.fixedNs;
   }
 }
 

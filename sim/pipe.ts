@@ -1,26 +1,33 @@
 /**
- * One direction of a connection: the segments in flight from one endpoint to the other.
+ * The sending half of a connection end: the segments it puts on the wire towards its peer.
+ * SimConnection (connection.ts) extends this, so a delivery touches two objects (the sending end,
+ * which is the event's payload, and the receiving end) and no per-connection queue: the segment
+ * travels in the event's arg slot. Keeping that object graph small is what makes 10,000-node
+ * simulations fast: at that size every object touched per message is a likely cache miss. For the
+ * same reason the hot state is declared first (it shares cache lines), the booleans of both
+ * halves are bits of one `flags` field, and lastArrivalNs (a double, which V8 boxes in a separate
+ * heap object) is only touched when a delay can vary: with a fixed delay, now + delay is already
+ * non-decreasing.
  *
- * Segments are data chunks or markers (FIN, CLOSE, RST). Each transmitted segment gets one queue
- * event whose payload is the pipe itself (no per-message allocation), and arrival times are
- * clamped to be non-decreasing, so events pop in send order and fire() can take the ring's head.
- *
- * Per segment: serialization on the link (bandwidth, FIFO behind whatever the link is already
- * sending), then loss/fault rules (a drop costs a retransmission timeout, doubling), then the
- * link's one-way delay and jitter. While the path is cut by a partition, segments are held in
- * order and go out when it heals; if they are held for stallResetMs, both ends are reset.
+ * Segments are data chunks or markers (FIN, CLOSE, RST). Per segment: serialization on the link
+ * (bandwidth, FIFO behind whatever the link is already sending), then loss/fault rules (a drop
+ * costs a retransmission timeout, doubling), then the link's one-way delay and jitter. Arrival
+ * times are clamped to be non-decreasing, and the tie-break key grows with every send, so a
+ * connection's segments arrive in the order sent whatever the delays. While the path is cut by a
+ * partition, segments are held in order and go out when it heals; if they are held for
+ * stallResetMs, both ends are reset.
  *
  * Backpressure: `buffered` counts bytes written and not yet handed to the receiving application
  * (in flight, or waiting in a paused receiver). write() reports false above the high-water mark;
  * once the receiver consumes enough, onDrain reaches the writer one one-way delay later (the ACK).
  */
-import { ConnectionResetError, type NetError } from '../stack/runtime.js';
+import { type ConnectionHandler, ConnectionResetError, type NetError } from '../stack/runtime.js';
 import type { Fireable } from './event-queue.js';
 import type { Fabric, HeldPath, Link } from './fabric.js';
 import { FAULT_GIVE_UP } from './faults.js';
+import type { Ring } from './ring.js';
 import type { SimRng } from './rng.js';
-import { Ring } from './ring.js';
-import { KIND_DELIVERY, KIND_NET } from './scheduler.js';
+import { KIND_DELIVERY, KIND_NET, type Scheduler } from './scheduler.js';
 import { Task } from './task.js';
 
 /** End of stream from the sender; it may still read. */
@@ -29,79 +36,107 @@ export const FIN = 1;
 export const CLOSE = 2;
 /** The sender reset the connection. */
 export const RST = 3;
+/** Event opcodes addressed to the end itself (not segments): see PipeEndpoint.fire. */
+export const OP_FLUSH = 10;
+export const OP_FINISH = 11;
+export const OP_DRAIN = 12;
 
 export type Segment = Uint8Array | number;
 
-/** What a pipe needs from the endpoints it connects. */
-export interface PipeEnd {
-  arriveData(chunk: Uint8Array, n: number): void;
-  arriveMarker(marker: number): void;
-  drained(): void;
-  resetByNetwork(err: NetError): void;
-}
+// Bits of PipeEndpoint.flags.
+export const F_PAUSED = 1;
+export const F_LOCAL_ENDED = 2; // end() called
+export const F_LOCAL_CLOSED = 4; // close() called
+export const F_REMOTE_ENDED = 8; // the peer's FIN or CLOSE was delivered
+export const F_FINISHED = 16; // onClose delivered or owed
+export const F_DEAD = 32; // the host crashed under this end
+export const F_RESET_SENT = 64;
+export const F_CLOSE_PENDING = 128; // finished without a handler: onClose owed to the next one
+export const F_FLUSH_QUEUED = 256;
+const F_DISCARDING = 512; // close(err): data in flight is thrown away on arrival
+const F_FAILING = 1024; // retransmissions gave up: nothing more is sent, a reset is coming
+const F_NEED_DRAIN = 2048; // write() returned false: onDrain is owed
+const F_CLAMP = 4096; // lastArrivalNs may be later than now + fixedDelayNs: check it
+/** Any of these and arrivals cannot go straight to the handler. */
+export const F_NOT_FLOWING = F_PAUSED | F_LOCAL_CLOSED | F_FINISHED;
 
-class DrainEvent implements Fireable {
-  constructor(private readonly end: PipeEnd) {}
-  fire(): number {
-    this.end.drained();
-    return 0;
-  }
-}
-
-export class Pipe implements Fireable, HeldPath {
-  private readonly ring = new Ring<Segment>(4);
-  private lastArrivalNs = 0;
+export abstract class PipeEndpoint implements Fireable, HeldPath {
+  // Hot: read on every delivery. Declared first so they share cache lines.
+  /** The other end of the connection (set by the creator before use). */
+  peer!: PipeEndpoint;
+  flags = 0;
+  protected handler: ConnectionHandler | null = null;
+  /** Arrivals waiting for a handler, a resume, or earlier arrivals. */
+  protected rx: Ring<Segment> | null = null;
   /** Bytes written and not yet consumed by the receiving application. */
-  buffered = 0;
-  /** write() returned false; onDrain is owed. */
-  needDrain = false;
-  /** close(err): data still in flight is thrown away on arrival. */
-  private discarding = false;
-  /** Retransmissions gave up: nothing more is sent, a reset is on its way. */
-  private failing = false;
+  private buffered = 0;
+  protected readonly fabric: Fabric;
+  protected readonly sched: Scheduler;
+  /** The link's delay when it is fixed and there is no jitter (no random draw needed), else -1. */
+  private readonly fixedDelayNs: number;
+  private readonly nsPerByte: number;
+  /** The node this end lives on and its incarnation: they own the events it schedules. */
+  readonly owner: number;
+  readonly gen: number;
+  private readonly highWater: number;
+  // Cold.
+  private readonly lowWater: number;
+  readonly link: Link;
+  private readonly netRng: SimRng;
+  /** Arrival time of the last segment sent, when F_CLAMP says it may matter. */
+  private lastArrivalNs = 0;
   private held: Segment[] | null = null;
   private holdToken = 0;
-  private drainEvent: DrainEvent | null = null;
-  /** The other direction of the same connection (set by the creator). */
-  reverse!: Pipe;
-  private readonly rng: SimRng;
-  private readonly highWater: number;
-  private readonly lowWater: number;
+  readonly id: number;
 
-  constructor(
-    private readonly fabric: Fabric,
-    readonly link: Link,
-    private readonly src: PipeEnd,
-    private readonly dst: PipeEnd,
-    /** The sending node and its incarnation: they own this pipe's events. */
-    readonly owner: number,
-    readonly gen: number,
-    private readonly connectionId: number,
-  ) {
-    this.rng = link.from.netRng;
+  constructor(fabric: Fabric, link: Link, owner: number, gen: number, id: number) {
+    this.fabric = fabric;
+    this.sched = fabric.sched;
+    const fixed = link.sampler.fixedNs;
+    this.fixedDelayNs = fixed !== undefined && fabric.jitterNs === 0 ? fixed : -1;
+    this.nsPerByte = link.nsPerByte;
+    this.owner = owner;
+    this.gen = gen;
     this.highWater = fabric.opts.highWaterBytes;
     this.lowWater = fabric.opts.lowWaterBytes;
+    this.link = link;
+    this.netRng = link.from.netRng;
+    this.id = id;
   }
 
-  /** Nothing arrives on this pipe before timeNs (the SYN-ACK, for the server's first bytes). */
+  // What the receiving side does (implemented by SimConnection).
+  protected abstract arriveData(chunk: Uint8Array, n: number): void;
+  protected abstract arriveMarker(marker: number): void;
+  protected abstract drained(): void;
+  protected abstract flush(): void;
+  protected abstract finishLocal(): void;
+  abstract resetByNetwork(err: NetError): void;
+
+  /** write() returned false and the receiver has not caught up yet. */
+  get needDrain(): boolean {
+    return (this.flags & F_NEED_DRAIN) !== 0;
+  }
+
+  /** Nothing arrives from this end before timeNs (the server's bytes follow its SYN-ACK). */
   notBefore(timeNs: number): void {
     if (timeNs > this.lastArrivalNs) this.lastArrivalNs = timeNs;
+    this.flags |= F_CLAMP;
   }
 
   /** Send a chunk the receiver will own. Returns false over the high-water mark. */
-  sendData(chunk: Uint8Array): boolean {
+  protected sendData(chunk: Uint8Array): boolean {
     const n = chunk.length;
     this.buffered += n;
     this.send(chunk, n);
     if (this.buffered > this.highWater) {
-      this.needDrain = true;
+      this.flags |= F_NEED_DRAIN;
       return false;
     }
     return true;
   }
 
-  send(seg: Segment, n: number): void {
-    if (this.failing) return;
+  protected send(seg: Segment, n: number): void {
+    if ((this.flags & F_FAILING) !== 0) return;
     if (this.held !== null) {
       this.held.push(seg);
       return;
@@ -113,21 +148,20 @@ export class Pipe implements Fireable, HeldPath {
     this.transmit(seg, n);
   }
 
-  /** close(err) on the sending side: drop what is in flight or held, and reset the receiver. */
-  abort(): void {
-    this.discarding = true;
+  /** close(err) on this end: drop what is in flight or held, and reset the peer. */
+  protected abort(): void {
+    this.flags |= F_DISCARDING;
     if (this.held !== null) this.held = [RST];
     else this.send(RST, 0);
   }
 
   private transmit(seg: Segment, n: number): void {
     const f = this.fabric;
-    const sched = f.sched;
-    const link = this.link;
-    let t = sched.nowNs;
-    if (link.nsPerByte > 0) {
+    let t = this.sched.nowNs;
+    if (this.nsPerByte > 0) {
+      const link = this.link;
       if (link.freeAtNs > t) t = link.freeAtNs;
-      t += Math.round(n * link.nsPerByte);
+      t += Math.round(n * this.nsPerByte);
       link.freeAtNs = t;
     }
     if (f.lossy && seg !== RST) {
@@ -135,24 +169,36 @@ export class Pipe implements Fireable, HeldPath {
       if (extra < 0) return this.giveUp(n);
       t += extra;
     }
-    t += link.sampler.sampleNs(this.rng);
-    if (f.jitterNs > 0) t += Math.floor(this.rng.float() * f.jitterNs);
-    if (t < this.lastArrivalNs) t = this.lastArrivalNs; // never reorder a connection's bytes
-    this.lastArrivalNs = t;
-    this.ring.push(seg);
-    sched.at(t, this.owner, this.gen, KIND_DELIVERY, this);
+    if (this.fixedDelayNs >= 0 && t === this.sched.nowNs) {
+      // Fixed delay from now: later than anything sent before, unless a varying delay was used.
+      t += this.fixedDelayNs;
+      if ((this.flags & F_CLAMP) !== 0) {
+        if (t < this.lastArrivalNs) t = this.lastArrivalNs;
+        else this.flags &= ~F_CLAMP;
+      }
+    } else {
+      if (this.fixedDelayNs >= 0) t += this.fixedDelayNs;
+      else {
+        t += this.link.sampler.sampleNs(this.netRng);
+        if (f.jitterNs > 0) t += Math.floor(this.netRng.float() * f.jitterNs);
+      }
+      if (t < this.lastArrivalNs) t = this.lastArrivalNs; // never reorder a connection's bytes
+      this.lastArrivalNs = t;
+      this.flags |= F_CLAMP;
+    }
+    this.sched.at(t, this.owner, this.gen, KIND_DELIVERY, this, seg);
   }
 
   /** Delay until some transmission of this segment gets through, or -1 if TCP would give up. */
   private retransmissionDelayNs(seg: Segment, n: number): number {
     const f = this.fabric;
-    const now = f.sched.nowNs;
+    const now = this.sched.nowNs;
     const data = typeof seg === 'number' ? undefined : seg;
     const kind = data === undefined ? 'fin' : 'data';
     let extra = 0;
     let rto = f.opts.rtoNs;
     for (let attempt = 0; ; attempt++) {
-      const v = f.consult(kind, this.link.from, this.link.to, n, data, now + extra, attempt, this.connectionId, this.rng);
+      const v = f.consult(kind, this.link.from, this.link.to, n, data, now + extra, attempt, this.id, this.netRng);
       if (v >= 0) return extra + v;
       extra += rto;
       rto *= 2;
@@ -161,9 +207,9 @@ export class Pipe implements Fireable, HeldPath {
   }
 
   private giveUp(n: number): void {
-    this.failing = true;
-    this.fabric.sched.recordFault(this.owner, FAULT_GIVE_UP, n);
-    this.schedule(this.fabric.opts.stallResetNs, () =>
+    this.flags |= F_FAILING;
+    this.sched.recordFault(this.owner, FAULT_GIVE_UP, n);
+    this.after(this.fabric.opts.stallResetNs, () =>
       this.resetBoth(new ConnectionResetError('connection timed out: retransmissions failed')),
     );
   }
@@ -173,7 +219,7 @@ export class Pipe implements Fireable, HeldPath {
     this.fabric.held.add(this);
     this.fabric.noteCut(this.link.from, n);
     const token = ++this.holdToken;
-    this.schedule(this.fabric.opts.stallResetNs, () => {
+    this.after(this.fabric.opts.stallResetNs, () => {
       if (this.held !== null && this.holdToken === token) {
         this.resetBoth(new ConnectionResetError('connection timed out: path cut by a partition'));
       }
@@ -187,55 +233,64 @@ export class Pipe implements Fireable, HeldPath {
     this.held = null;
     this.holdToken++;
     for (const seg of segs) {
-      if (this.failing) break;
+      if ((this.flags & F_FAILING) !== 0) break;
       this.transmit(seg, typeof seg === 'number' ? 0 : seg.length);
     }
     return true;
   }
 
-  /** Stop holding for a dead sender (its events will never fire). */
-  forget(): void {
+  /** Stop holding (this end's host crashed: its events would never fire anyway). */
+  protected forgetHeld(): void {
     this.held = null;
     this.holdToken++;
     this.fabric.held.delete(this);
   }
 
   private resetBoth(err: NetError): void {
-    this.forget();
-    this.failing = true;
-    this.src.resetByNetwork(err);
-    this.dst.resetByNetwork(err);
+    this.forgetHeld();
+    this.flags |= F_FAILING;
+    this.resetByNetwork(err);
+    this.peer.resetByNetwork(err);
   }
 
-  private schedule(delayNs: number, fn: () => void): void {
-    const sched = this.fabric.sched;
-    sched.at(sched.nowNs + delayNs, this.owner, this.gen, KIND_NET, new Task(fn));
+  private after(delayNs: number, fn: () => void): void {
+    this.sched.at(this.sched.nowNs + delayNs, this.owner, this.gen, KIND_NET, new Task(fn));
   }
 
-  /** A segment arrives (queue event). */
-  fire(): number {
-    const seg = this.ring.shift();
-    if (typeof seg === 'number') {
-      this.dst.arriveMarker(seg);
-      return 0;
+  /** An event for this end to handle itself (flush, finish), now. */
+  protected scheduleOp(op: number): void {
+    this.sched.at(this.sched.nowNs, this.owner, this.gen, KIND_NET, this, op);
+  }
+
+  /**
+   * A queue event. For a segment, this end is the sender and the peer receives it; an opcode is
+   * addressed to this end.
+   */
+  fire(arg: unknown): number {
+    if (typeof arg !== 'number') {
+      const chunk = arg as Uint8Array;
+      const n = chunk.length;
+      if ((this.flags & F_DISCARDING) !== 0) this.consumed(n);
+      else this.peer.arriveData(chunk, n);
+      return n;
     }
-    const n = seg.length;
-    if (this.discarding) this.consumed(n);
-    else this.dst.arriveData(seg, n);
-    return n;
+    if (arg <= RST) this.peer.arriveMarker(arg);
+    else if (arg === OP_FLUSH) this.flush();
+    else if (arg === OP_FINISH) this.finishLocal();
+    else if (arg === OP_DRAIN) this.drained();
+    return 0;
   }
 
-  /** The receiving application took n bytes: the window opens, the writer may get onDrain. */
+  /** Called on the sending end when the receiving application took n bytes. */
   consumed(n: number): void {
     this.buffered -= n;
-    if (this.needDrain && this.buffered <= this.lowWater) {
-      this.needDrain = false;
-      // The window update is the receiver's message (an ACK): owned by the reverse pipe's owner.
-      const r = this.reverse;
-      const sched = this.fabric.sched;
-      const ackNs = r.link.sampler.sampleNs(r.rng);
-      this.drainEvent ??= new DrainEvent(this.src);
-      sched.at(sched.nowNs + ackNs, r.owner, r.gen, KIND_NET, this.drainEvent);
+    if ((this.flags & F_NEED_DRAIN) !== 0 && this.buffered <= this.lowWater) {
+      this.flags &= ~F_NEED_DRAIN;
+      // The window update is the receiver's message (an ACK): the peer owns the event.
+      const p = this.peer;
+      const fixed = p.fixedDelayNs;
+      const ackNs = fixed >= 0 ? fixed : p.link.sampler.sampleNs(p.netRng);
+      this.sched.at(this.sched.nowNs + ackNs, p.owner, p.gen, KIND_NET, this, OP_DRAIN);
     }
   }
 }
