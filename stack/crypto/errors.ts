@@ -42,3 +42,17 @@ export function checkBytes(value: unknown, length?: number, what?: string): asse
     );
   }
 }
+
+/**
+ * Check that out has room for `length` bytes at offset (the output of Aead.sealInto); returns the
+ * end index. Throws CryptoInputError otherwise.
+ */
+export function checkOutput(out: unknown, offset: number, length: number): number {
+  checkBytes(out, undefined, 'output');
+  if (!Number.isInteger(offset) || offset < 0 || offset + length > out.length) {
+    throw new CryptoInputError(
+      `output: expected room for ${length} bytes at offset ${offset}, got length=${out.length}`,
+    );
+  }
+  return offset + length;
+}

@@ -15,7 +15,7 @@ import { bytesToNumberLE, concatBytes } from '@noble/curves/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { KEY_LEN, NONCE_LEN, SIGNATURE_LEN, TAG_LEN } from './constants.js';
-import { AeadError, checkBytes, LowOrderPointError } from './errors.js';
+import { AeadError, checkBytes, checkOutput, LowOrderPointError } from './errors.js';
 import type { Aead, CryptoBackend, DhKey, SigningKey } from './types.js';
 
 const Fn = ed25519.Point.Fn; // the scalar field, integers mod the group order L
@@ -92,6 +92,20 @@ class NobleAead implements Aead {
     checkBytes(plaintext, undefined, 'plaintext');
     checkBytes(ad, undefined, 'ad');
     return chacha20poly1305(this.#key, nonce, ad).encrypt(plaintext);
+  }
+
+  sealInto(
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    ad: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): Uint8Array {
+    checkBytes(nonce, NONCE_LEN, 'nonce');
+    checkBytes(plaintext, undefined, 'plaintext');
+    checkBytes(ad, undefined, 'ad');
+    const end = checkOutput(out, offset, plaintext.length + TAG_LEN);
+    return chacha20poly1305(this.#key, nonce, ad).encrypt(plaintext, out.subarray(offset, end));
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, ad: Uint8Array): Uint8Array {

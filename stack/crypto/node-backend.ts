@@ -29,7 +29,7 @@ import {
   verify as nodeVerify,
 } from 'node:crypto';
 import { KEY_LEN, NONCE_LEN, SIGNATURE_LEN, TAG_LEN } from './constants.js';
-import { AeadError, checkBytes, LowOrderPointError } from './errors.js';
+import { AeadError, checkBytes, checkOutput, LowOrderPointError } from './errors.js';
 import type { Aead, CryptoBackend, DhKey, SigningKey } from './types.js';
 
 type OkpCurve = 'Ed25519' | 'X25519';
@@ -135,18 +135,29 @@ class NodeAead implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+    checkBytes(plaintext, undefined, 'plaintext');
+    return this.sealInto(nonce, plaintext, ad, new Uint8Array(plaintext.length + TAG_LEN), 0);
+  }
+
+  sealInto(
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    ad: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): Uint8Array {
     checkBytes(nonce, NONCE_LEN, 'nonce');
     checkBytes(plaintext, undefined, 'plaintext');
     checkBytes(ad, undefined, 'ad');
+    const end = checkOutput(out, offset, plaintext.length + TAG_LEN);
     const cipher = createCipheriv('chacha20-poly1305', this.#key, nonce, { authTagLength: TAG_LEN });
     cipher.setAAD(ad, { plaintextLength: plaintext.length });
-    const out = new Uint8Array(plaintext.length + TAG_LEN);
     const body = cipher.update(plaintext);
     const tail = cipher.final(); // empty for a stream cipher, but part of the API contract
-    out.set(body, 0);
-    out.set(tail, body.length);
-    out.set(cipher.getAuthTag(), plaintext.length);
-    return out;
+    out.set(body, offset);
+    out.set(tail, offset + body.length);
+    out.set(cipher.getAuthTag(), offset + plaintext.length);
+    return out.subarray(offset, end);
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, ad: Uint8Array): Uint8Array {

@@ -21,6 +21,19 @@ export interface DhKey {
 export interface Aead {
   /** Returns ciphertext || 16-byte tag. nonce is 12 bytes. */
   seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
+  /**
+   * seal() writing ciphertext || tag into out[offset, offset + plaintext.length + 16) instead of a
+   * fresh array, and returning that subarray: a caller can keep header room in front and send one
+   * buffer without copying the ciphertext again (Veil transport frames). Throws CryptoInputError
+   * when out is too small. Optional, so other Aead implementations stay valid; both backends have it.
+   */
+  sealInto?(
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    ad: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): Uint8Array;
   /** Returns the plaintext; throws AeadError when the tag does not verify or sizes are wrong. */
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, ad: Uint8Array): Uint8Array;
 }
