@@ -28,6 +28,13 @@ export class TransportCipher {
     return ciphertext;
   }
 
+  /** encrypt() into out at offset (see CipherState.encryptInto); returns the ciphertext view. */
+  encryptInto(plaintext: Uint8Array, out: Uint8Array, offset: number): Uint8Array {
+    const ciphertext = this.cipher.encryptInto(plaintext, out, offset);
+    this.count();
+    return ciphertext;
+  }
+
   /** The plaintext of the next message. Throws DecryptError (and does not count) when it does not authenticate. */
   decrypt(ciphertext: Uint8Array): Uint8Array {
     const plaintext = this.cipher.decrypt(ciphertext);

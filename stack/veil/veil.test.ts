@@ -207,8 +207,8 @@ describe('Veil transport', () => {
   });
 
   test.each([
-    ['a small frame (one chunk)', 100],
-    ['a bulk frame (header and ciphertext as two chunks)', 100_000],
+    ['a small frame', 100],
+    ['a full-size frame', 100_000],
   ])(
     'a tampered ciphertext byte in %s: DecryptError, both ends close, the node keeps working',
     async (_what, size) => {
@@ -240,7 +240,7 @@ describe('Veil transport', () => {
     const before = dialerConn.sent.length;
     sA.openStream().write(Uint8Array.of(1, 2, 3));
     await settle();
-    const frame = dialerConn.sent[before]; // a small message goes out as one chunk: header and ciphertext
+    const frame = dialerConn.sent[before]; // one frame, header and ciphertext, per write
     expect(frame[3]).toBe(FrameType.TRANSPORT);
     expect(frame.length).toBe(6 + ((frame[4] << 8) | frame[5]));
     listenerConn.inject(frame);

@@ -111,6 +111,32 @@ export class CipherState {
     return this.encryptWithAd(EMPTY, plaintext);
   }
 
+  /**
+   * Transport encryption into a caller's buffer: ciphertext || tag written at out[offset...] and
+   * returned as a view, so a frame header can sit in front of it without another copy. Falls
+   * back to seal() and one copy for an Aead without sealInto.
+   */
+  encryptInto(plaintext: Uint8Array, out: Uint8Array, offset: number): Uint8Array {
+    const aead = this.aead;
+    if (aead === undefined) throw new NoiseError('encryptInto() on a CipherState without a key');
+    if (plaintext.length > MAX_PLAINTEXT_LEN) {
+      throw new NoiseMessageError(
+        `plaintext of ${plaintext.length} bytes exceeds the Noise limit of ${MAX_PLAINTEXT_LEN}`,
+      );
+    }
+    const nonce = this.currentNonce();
+    let ciphertext: Uint8Array;
+    if (aead.sealInto) {
+      ciphertext = aead.sealInto(nonce, plaintext, EMPTY, out, offset);
+    } else {
+      const sealed = aead.seal(nonce, plaintext, EMPTY);
+      out.set(sealed, offset);
+      ciphertext = out.subarray(offset, offset + sealed.length);
+    }
+    this.advance();
+    return ciphertext;
+  }
+
   /** Transport shorthand: decryptWithAd with empty associated data. */
   decrypt(ciphertext: Uint8Array): Uint8Array {
     return this.decryptWithAd(EMPTY, ciphertext);

@@ -66,6 +66,27 @@ describe.each([nodeCrypto, nobleCrypto])('Noise on $name', (crypto) => {
     );
   });
 
+  test('encryptInto writes the same bytes behind a header, with or without Aead.sealInto', () => {
+    const withInto = new CipherState(crypto, key(6));
+    const base = crypto.aead(key(6));
+    const plain = { seal: base.seal.bind(base), open: base.open.bind(base) }; // an Aead without sealInto
+    const withoutInto = new CipherState({ ...crypto, aead: () => plain }, key(6));
+    const reference = new CipherState(crypto, key(6));
+    for (const size of [0, 7, MAX_PLAINTEXT_LEN]) {
+      const msg = new Uint8Array(size).fill(size & 0xff);
+      const expected = reference.encrypt(msg);
+      for (const cs of [withInto, withoutInto]) {
+        const frame = new Uint8Array(6 + size + TAG_LEN);
+        const view = cs.encryptInto(msg, frame, 6);
+        expect(view).toEqual(expected);
+        expect(frame.subarray(6)).toEqual(expected);
+      }
+    }
+    expect(() =>
+      withInto.encryptInto(new Uint8Array(MAX_PLAINTEXT_LEN + 1), new Uint8Array(70_000), 0),
+    ).toThrow(NoiseMessageError);
+  });
+
   test('messages over 65535 bytes are refused', () => {
     const cs = new CipherState(crypto, key(5));
     expect(cs.encrypt(new Uint8Array(MAX_PLAINTEXT_LEN)).length).toBe(MAX_MESSAGE_LEN);
