@@ -50,7 +50,12 @@ interface Rate {
   cpu: number;
 }
 
-async function measure(sim: Simulation, count: () => number, warmupMs: number, measureMs: number): Promise<Rate> {
+async function measure(
+  sim: Simulation,
+  count: () => number,
+  warmupMs: number,
+  measureMs: number,
+): Promise<Rate> {
   const warmEnd = performance.now() + warmupMs;
   while (performance.now() < warmEnd) await sim.run({ maxEvents: BATCH_EVENTS });
   const c0 = count();

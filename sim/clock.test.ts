@@ -8,7 +8,10 @@ describe('SimClock', () => {
     const order: number[] = [];
     for (let i = 0; i < 20; i++) clock.setTimer(i % 2 === 0 ? 5 : 5.000001, () => order.push(i));
     await sim.run();
-    expect(order).toEqual([...Array.from({ length: 10 }, (_, i) => 2 * i), ...Array.from({ length: 10 }, (_, i) => 2 * i + 1)]);
+    expect(order).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => 2 * i),
+      ...Array.from({ length: 10 }, (_, i) => 2 * i + 1),
+    ]);
   });
 
   test('a zero-delay timer set from a firing timer fires after it returns, at the same time', async () => {
@@ -54,12 +57,16 @@ describe('SimClock', () => {
     const sim = new Simulation();
     const { clock } = sim.addNode().runtime;
     const fired: number[] = [];
-    const timers = Array.from({ length: 20_000 }, (_, i) => clock.setTimer(1 + (i % 100), () => fired.push(i)));
+    const timers = Array.from({ length: 20_000 }, (_, i) =>
+      clock.setTimer(1 + (i % 100), () => fired.push(i)),
+    );
     timers.forEach((t, i) => {
       if (i % 10 !== 0) t.cancel();
     });
     await sim.run();
-    const want = Array.from({ length: 2000 }, (_, k) => 10 * k).sort((x, y) => (x % 100) - (y % 100) || x - y);
+    const want = Array.from({ length: 2000 }, (_, k) => 10 * k).sort(
+      (x, y) => (x % 100) - (y % 100) || x - y,
+    );
     expect(fired).toEqual(want);
   });
 

@@ -11,8 +11,8 @@
 import {
   type Address,
   type Connection,
-  type ConnectionHandler,
   ConnectionClosedError,
+  type ConnectionHandler,
   ConnectionResetError,
   NetError,
 } from '../stack/runtime.js';
@@ -148,7 +148,8 @@ export class SimConnection extends PipeEndpoint implements Connection, HostResou
       this.finish(new ConnectionResetError('connection reset by peer'));
       return;
     }
-    if (this.handler !== null && this.rx === null && (this.flags & F_PAUSED) === 0) this.deliverMarker(marker);
+    if (this.handler !== null && this.rx === null && (this.flags & F_PAUSED) === 0)
+      this.deliverMarker(marker);
     else this.enqueue(marker);
   }
 

@@ -61,7 +61,17 @@ export class DialAttempt {
       f.sched.recordFault(this.src.index, FAULT_CUT, 0);
       extraNs = -1;
     } else if (f.lossy) {
-      extraNs = f.consult('syn', this.src, dst, 0, undefined, f.sched.nowNs, this.attempt, 0, this.src.netRng);
+      extraNs = f.consult(
+        'syn',
+        this.src,
+        dst,
+        0,
+        undefined,
+        f.sched.nowNs,
+        this.attempt,
+        0,
+        this.src.netRng,
+      );
     } else {
       extraNs = 0;
     }
@@ -85,7 +95,12 @@ export class DialAttempt {
     const listener = dst.listeners.get(this.port);
     const backNs = this.oneWayNs(dst, this.src);
     if (listener === undefined) {
-      this.after(backNs, () => this.finish(null, new ConnectionRefusedError(`nothing listens at ${formatAddress(dst.host, this.port)}`)));
+      this.after(backNs, () =>
+        this.finish(
+          null,
+          new ConnectionRefusedError(`nothing listens at ${formatAddress(dst.host, this.port)}`),
+        ),
+      );
       return;
     }
     const { client, server } = this.connect(dst, listener.gen, backNs);
@@ -101,12 +116,24 @@ export class DialAttempt {
   }
 
   /** Both ends of a new connection; the server's bytes arrive after the SYN-ACK. */
-  private connect(dst: HostState, dstGen: number, backNs: number): { client: SimConnection; server: SimConnection } {
+  private connect(
+    dst: HostState,
+    dstGen: number,
+    backNs: number,
+  ): { client: SimConnection; server: SimConnection } {
     const f = this.fabric;
     const id = f.nextConnectionId++;
     const clientAddr = formatAddress(this.src.host, this.src.allocatePort());
     const serverAddr = formatAddress(dst.host, this.port);
-    const client = new SimConnection(f, this.src, this.gen, f.link(this.src, dst), clientAddr, serverAddr, id);
+    const client = new SimConnection(
+      f,
+      this.src,
+      this.gen,
+      f.link(this.src, dst),
+      clientAddr,
+      serverAddr,
+      id,
+    );
     const server = new SimConnection(f, dst, dstGen, f.link(dst, this.src), serverAddr, clientAddr, id);
     client.peer = server;
     server.peer = client;

@@ -105,7 +105,7 @@ export class EventQueue {
       let c = first;
       let ct = times[c];
       let ck = keys[c];
-      const last = first + 4 < n ? first + 4 : n;
+      const last = Math.min(first + 4, n);
       for (let j = first + 1; j < last; j++) {
         const jt = times[j];
         if (jt < ct || (jt === ct && keys[j] < ck)) {

@@ -4,11 +4,20 @@
  * what happens to each segment they send.
  */
 import { ConnectionResetError, type NetError } from '../stack/runtime.js';
-import { type FaultRule, evaluateRules, FAULT_CUT, FAULT_DELAY, FAULT_DROP, FAULT_LOSS, type SegmentKind, type SimMessage } from './faults.js';
+import {
+  evaluateRules,
+  FAULT_CUT,
+  FAULT_DELAY,
+  FAULT_DROP,
+  FAULT_LOSS,
+  type FaultRule,
+  type SegmentKind,
+  type SimMessage,
+} from './faults.js';
 import type { HostState } from './host.js';
 import { fixed, type LatencySampler } from './latency.js';
 import type { ResolvedNetworkOptions } from './network-options.js';
-import { PartitionTable, type Cut } from './partitions.js';
+import { type Cut, PartitionTable } from './partitions.js';
 import type { SimRng } from './rng.js';
 import { CONTROLLER, KIND_NET, msToNs, type Scheduler } from './scheduler.js';
 import { Task } from './task.js';
@@ -177,6 +186,12 @@ export class Fabric {
   sendReset(from: HostState, to: HostState, end: ResettableEnd, why: string): void {
     if (this.isCut(from, to)) return;
     const at = this.sched.nowNs + this.link(from, to).sampler.sampleNs(from.netRng);
-    this.sched.at(at, CONTROLLER, 0, KIND_NET, new Task(() => end.resetByNetwork(new ConnectionResetError(why))));
+    this.sched.at(
+      at,
+      CONTROLLER,
+      0,
+      KIND_NET,
+      new Task(() => end.resetByNetwork(new ConnectionResetError(why))),
+    );
   }
 }

@@ -59,6 +59,11 @@ export function evaluateRules(rules: readonly FaultRule[], msg: SimMessage): Fau
 }
 
 /** A rule that drops every segment between two named nodes (both directions) while active() holds. */
-export function dropBetween(a: string, b: string, active: (timeMs: number) => boolean = () => true): FaultRule {
-  return (m) => ((m.from === a && m.to === b) || (m.from === b && m.to === a)) && active(m.timeMs) ? 'drop' : 'pass';
+export function dropBetween(
+  a: string,
+  b: string,
+  active: (timeMs: number) => boolean = () => true,
+): FaultRule {
+  return (m) =>
+    ((m.from === a && m.to === b) || (m.from === b && m.to === a)) && active(m.timeMs) ? 'drop' : 'pass';
 }

@@ -71,6 +71,9 @@ export class HostState implements HostInfo {
 
   reportHandlerError(what: string, err: unknown): void {
     this.handlerErrors++;
-    this.log.error(`${what} threw`, err instanceof Error ? { error: err.name, message: err.message } : { error: String(err) });
+    this.log.error(
+      `${what} threw`,
+      err instanceof Error ? { error: err.name, message: err.message } : { error: String(err) },
+    );
   }
 }

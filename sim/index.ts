@@ -19,7 +19,12 @@
  *   console.log(sim.traceHash);
  */
 export { DEFAULT_EPOCH_MS, SimClock } from './clock.js';
-export { NodeDownError, SimulationError, SimulationStalledError, VirtualTimeExceededError } from './errors.js';
+export {
+  NodeDownError,
+  SimulationError,
+  SimulationStalledError,
+  VirtualTimeExceededError,
+} from './errors.js';
 export {
   deliverAfter,
   dropBetween,
@@ -48,4 +53,4 @@ export { SimNode, type SimNodeOptions, type SimRuntime } from './node.js';
 export { RngRangeError, SimRng } from './rng.js';
 export type { RunOptions, RunStats, SimStats, StopReason } from './scheduler.js';
 export { type Partition, Simulation, type SimulationOptions } from './simulation.js';
-export { simHarness, type SimHarnessOptions } from './testing.js';
+export { type SimHarnessOptions, simHarness } from './testing.js';

@@ -34,7 +34,8 @@ export class LatencyConfigError extends Error {
 const NS_PER_MS = 1e6;
 
 function checkMs(what: string, ms: number): void {
-  if (!(ms >= 0 && Number.isFinite(ms))) throw new LatencyConfigError(`${what}: expected a finite ms >= 0, got ${ms}`);
+  if (!(ms >= 0 && Number.isFinite(ms)))
+    throw new LatencyConfigError(`${what}: expected a finite ms >= 0, got ${ms}`);
 }
 
 class FixedSampler implements LatencySampler {
@@ -127,10 +128,14 @@ export interface RegionOptions {
  * Region-to-region one-way delays: matrixMs[a][b] is the delay from region a to region b
  * (matrixMs[b][a] is used when [a][b] is absent, so a triangle is enough).
  */
-export function regions(matrixMs: Record<string, Record<string, number>>, opts: RegionOptions = {}): LatencyModel {
+export function regions(
+  matrixMs: Record<string, Record<string, number>>,
+  opts: RegionOptions = {},
+): LatencyModel {
   const sigma = opts.sigma ?? 0;
   checkMs('regions sigma', sigma);
-  for (const [a, row] of Object.entries(matrixMs)) for (const [b, ms] of Object.entries(row)) checkMs(`regions ${a}->${b}`, ms);
+  for (const [a, row] of Object.entries(matrixMs))
+    for (const [b, ms] of Object.entries(row)) checkMs(`regions ${a}->${b}`, ms);
   const cache = new Map<string, LatencySampler>();
   return {
     description: `regions(${Object.keys(matrixMs).join(',')}${sigma > 0 ? `, sigma ${sigma}` : ''})`,
@@ -140,7 +145,9 @@ export function regions(matrixMs: Record<string, Record<string, number>>, opts: 
       if (s !== undefined) return s;
       const ms = matrixMs[from.region]?.[to.region] ?? matrixMs[to.region]?.[from.region] ?? opts.defaultMs;
       if (ms === undefined) {
-        throw new LatencyConfigError(`regions: no delay for "${from.region}" -> "${to.region}" and no defaultMs`);
+        throw new LatencyConfigError(
+          `regions: no delay for "${from.region}" -> "${to.region}" and no defaultMs`,
+        );
       }
       s = sigma > 0 && ms > 0 ? new LognormalSampler(ms, sigma) : new FixedSampler(ms);
       cache.set(key, s);

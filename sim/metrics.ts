@@ -65,9 +65,19 @@ export interface Summary {
 
 /** Order statistics of a histogram (nearest-rank percentiles). */
 export function summarize(values: readonly number[]): Summary {
-  if (values.length === 0) return { count: 0, min: Number.NaN, max: Number.NaN, mean: Number.NaN, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN };
+  if (values.length === 0)
+    return {
+      count: 0,
+      min: Number.NaN,
+      max: Number.NaN,
+      mean: Number.NaN,
+      p50: Number.NaN,
+      p90: Number.NaN,
+      p99: Number.NaN,
+    };
   const sorted = Float64Array.from(values).sort();
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
   let sum = 0;
   for (const v of sorted) sum += v;
   return {

@@ -54,7 +54,8 @@ export class NetworkConfigError extends SimulationError {
 }
 
 function nonNegative(name: string, v: number): number {
-  if (!(v >= 0) || Number.isNaN(v)) throw new NetworkConfigError(`network.${name}: expected a number >= 0, got ${v}`);
+  if (!(v >= 0) || Number.isNaN(v))
+    throw new NetworkConfigError(`network.${name}: expected a number >= 0, got ${v}`);
   return v;
 }
 
@@ -75,7 +76,10 @@ export function resolveNetworkOptions(o: NetworkOptions = {}): ResolvedNetworkOp
     latency: o.latency ?? fixed(1),
     jitterNs: msToNs(nonNegative('jitterMs', o.jitterMs ?? 0)),
     loopbackMs: nonNegative('loopbackMs', o.loopbackMs ?? 0.02),
-    bandwidthBytesPerSec: positive('bandwidthBytesPerSec', o.bandwidthBytesPerSec ?? Number.POSITIVE_INFINITY),
+    bandwidthBytesPerSec: positive(
+      'bandwidthBytesPerSec',
+      o.bandwidthBytesPerSec ?? Number.POSITIVE_INFINITY,
+    ),
     loss,
     rtoNs: msToNs(positive('rtoMs', o.rtoMs ?? 200)),
     synRetryNs: msToNs(positive('synRetryMs', o.synRetryMs ?? 1000)),

@@ -72,17 +72,26 @@ describe('dial and listen', () => {
 
   test('nothing listening: ConnectionRefusedError after one round trip', async () => {
     const { sim, a, b } = twoNodes();
-    const err = await sim.runUntil(a.runtime.net.dial(b.addr(7999)).catch((e) => e), 1000);
+    const err = await sim.runUntil(
+      a.runtime.net.dial(b.addr(7999)).catch((e) => e),
+      1000,
+    );
     expect(err).toBeInstanceOf(ConnectionRefusedError);
     expect(sim.nowMs).toBe(20);
   });
 
   test('an address no host has: DialTimeoutError at the timeout (default 10 s)', async () => {
     const { sim, a } = twoNodes();
-    const err = await sim.runUntil(a.runtime.net.dial('10.9.9.9:80').catch((e) => e), 60_000);
+    const err = await sim.runUntil(
+      a.runtime.net.dial('10.9.9.9:80').catch((e) => e),
+      60_000,
+    );
     expect(err).toBeInstanceOf(DialTimeoutError);
     expect(sim.nowMs).toBe(10_000);
-    const err2 = await sim.runUntil(a.runtime.net.dial('10.9.9.9:80', { timeoutMs: 250 }).catch((e) => e), 60_000);
+    const err2 = await sim.runUntil(
+      a.runtime.net.dial('10.9.9.9:80', { timeoutMs: 250 }).catch((e) => e),
+      60_000,
+    );
     expect(err2).toBeInstanceOf(DialTimeoutError);
     expect(sim.nowMs).toBe(10_250);
   });
@@ -111,7 +120,9 @@ describe('dial and listen', () => {
     const { sim, a, b } = twoNodes();
     const l = await b.runtime.net.listen(b.addr(7000), () => undefined);
     await l.close();
-    await expect(sim.runUntil(a.runtime.net.dial(b.addr(7000)), 1000)).rejects.toBeInstanceOf(ConnectionRefusedError);
+    await expect(sim.runUntil(a.runtime.net.dial(b.addr(7000)), 1000)).rejects.toBeInstanceOf(
+      ConnectionRefusedError,
+    );
   });
 });
 
@@ -228,7 +239,11 @@ describe('connections', () => {
     const conn = await sim.runUntil(a.runtime.net.dial(b.addr(7000)), 1000);
     const srv = accepted[0];
     let received = 0;
-    srv.setHandler({ onData: (c) => void (received += c.length) });
+    srv.setHandler({
+      onData: (c) => {
+        received += c.length;
+      },
+    });
     srv.pause();
     let drains = 0;
     conn.setHandler({ onData: () => undefined, onDrain: () => drains++ });

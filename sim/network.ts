@@ -8,9 +8,9 @@ import {
   AddressInUseError,
   type Connection,
   type DialOptions,
+  formatAddress,
   type Listener,
   type Network,
-  formatAddress,
   parseAddress,
 } from '../stack/runtime.js';
 import { DialAttempt } from './dial.js';
@@ -56,7 +56,9 @@ export class SimNetwork implements Network {
       return Promise.reject(err);
     }
     if (!this.host.isOwnHostName(host)) {
-      return Promise.reject(new AddressInUseError(`${host} is not an address of ${this.host.name} (${this.host.host})`));
+      return Promise.reject(
+        new AddressInUseError(`${host} is not an address of ${this.host.name} (${this.host.host})`),
+      );
     }
     if (port === 0) port = this.host.allocatePort();
     if (port === 0 || this.host.listeners.has(port)) {

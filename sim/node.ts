@@ -119,7 +119,8 @@ export class SimNode {
     const h = this.hostState;
     const log = new SimLogger(this.ctx.book, h.name);
     h.log = log;
-    const rng = this.incarnationCount === 0 ? this.rootRng : this.rootRng.fork(`incarnation:${this.incarnationCount}`);
+    const rng =
+      this.incarnationCount === 0 ? this.rootRng : this.rootRng.fork(`incarnation:${this.incarnationCount}`);
     const clock = new SimClock(this.ctx.sched, h.index, h.gen, this.ctx.epochMs, (err) =>
       h.reportHandlerError('timer callback', err),
     );

@@ -166,7 +166,10 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
     }
     if (f.lossy && seg !== RST) {
       const extra = this.retransmissionDelayNs(seg, n);
-      if (extra < 0) return this.giveUp(n);
+      if (extra < 0) {
+        this.giveUp(n);
+        return;
+      }
       t += extra;
     }
     if (this.fixedDelayNs >= 0 && t === this.sched.nowNs) {
@@ -198,7 +201,17 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
     let extra = 0;
     let rto = f.opts.rtoNs;
     for (let attempt = 0; ; attempt++) {
-      const v = f.consult(kind, this.link.from, this.link.to, n, data, now + extra, attempt, this.id, this.netRng);
+      const v = f.consult(
+        kind,
+        this.link.from,
+        this.link.to,
+        n,
+        data,
+        now + extra,
+        attempt,
+        this.id,
+        this.netRng,
+      );
       if (v >= 0) return extra + v;
       extra += rto;
       rto *= 2;

@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom';
 import { describe, expect, test } from 'vitest';
-import { RngRangeError, Simulation, SimRng } from './index.js';
+import { RngRangeError, SimRng, Simulation } from './index.js';
 
 describe('SimRng', () => {
   test('is exactly seedrandom Alea (state kept inline for speed)', () => {

@@ -68,7 +68,8 @@ export class SimRng implements Rng {
   }
 
   bytes(n: number): Uint8Array {
-    if (!(n >= 0 && Number.isInteger(n))) throw new RngRangeError(`bytes(n): expected an integer n >= 0, got ${n}`);
+    if (!(n >= 0 && Number.isInteger(n)))
+      throw new RngRangeError(`bytes(n): expected an integer n >= 0, got ${n}`);
     const out = new Uint8Array(n);
     let i = 0;
     for (; i + 4 <= n; i += 4) {

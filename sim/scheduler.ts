@@ -13,9 +13,15 @@
  * time; crashing a node bumps its generation, and stale events are skipped when popped. No heap
  * search, and a crashed node's timers and in-flight messages simply never fire.
  */
-import { EventQueue, type Fireable } from './event-queue.js';
+
 import { SimulationError } from './errors.js';
-import { acquirePromiseHooks, promiseActivity, releasePromiseHooks, whenMicrotasksQuiet } from './microtasks.js';
+import { EventQueue, type Fireable } from './event-queue.js';
+import {
+  acquirePromiseHooks,
+  promiseActivity,
+  releasePromiseHooks,
+  whenMicrotasksQuiet,
+} from './microtasks.js';
 import { TraceHash } from './trace-hash.js';
 
 /** Event kinds (4 bits in the queue's meta word). */
@@ -215,17 +221,24 @@ export class Scheduler {
   private readonly resume = (): void => {
     const r = this.running;
     if (r === null) return;
+    let stop: StopReason | null;
     try {
-      if (this.stopRequested) return this.stopNow(r);
-      if (r.until !== null && r.until()) return this.finish(r, 'until');
-      this.pump(r);
+      if (this.stopRequested) stop = 'stopped';
+      else if (r.until?.()) stop = 'until';
+      else stop = this.pump(r);
     } catch (err) {
       this.fail(r, err);
+      return;
     }
+    if (stop === 'stopped') this.stopNow(r);
+    else if (stop !== null) this.finish(r, stop);
   };
 
-  /** The hot loop. Returns when the run ends or when a handler left promise work to drain. */
-  private pump(r: RunState): void {
+  /**
+   * The hot loop. Returns why the run ends, or null when a handler left promise work to drain
+   * (the loop then resumes from whenMicrotasksQuiet).
+   */
+  private pump(r: RunState): StopReason | null {
     const q = this.queue;
     const activity = promiseActivity;
     const hash = this.hash;
@@ -233,17 +246,17 @@ export class Scheduler {
     const untilNs = r.untilNs;
     const maxEvents = r.maxEventsTotal;
     for (;;) {
-      if (this.stopRequested) return this.stopNow(r);
+      if (this.stopRequested) return 'stopped';
       if (q.size === 0) {
         if (r.advanceOnIdle) this.nowNs = untilNs;
-        return this.finish(r, 'idle');
+        return 'idle';
       }
       const t = q.times[0];
       if (t > untilNs) {
         this.nowNs = untilNs;
-        return this.finish(r, 'time');
+        return 'time';
       }
-      if (this.events >= maxEvents) return this.finish(r, 'maxEvents');
+      if (this.events >= maxEvents) return 'maxEvents';
       q.pop();
       const key = q.topKey;
       const meta = q.topMeta;
@@ -265,8 +278,11 @@ export class Scheduler {
       } else {
         this.nowNs = prevNs; // a cancelled event: as if it never was (the clock shows real events)
       }
-      if (activity.n !== before) return whenMicrotasksQuiet(this.resume);
-      if (until !== null && until()) return this.finish(r, 'until');
+      if (activity.n !== before) {
+        whenMicrotasksQuiet(this.resume);
+        return null;
+      }
+      if (until?.()) return 'until';
     }
   }
 

@@ -8,13 +8,21 @@ import type { Fireable } from './event-queue.js';
 import { Fabric } from './fabric.js';
 import type { FaultRule } from './faults.js';
 import { HostState } from './host.js';
-import { LogBook, type LogOptions, type LogRecord, SimLogger, errorFields } from './logger.js';
+import { errorFields, LogBook, type LogOptions, type LogRecord, SimLogger } from './logger.js';
 import { aggregateMetrics, type MetricsSnapshot } from './metrics.js';
 import { type NetworkOptions, resolveNetworkOptions } from './network-options.js';
 import { type NodeContext, SimNode, type SimNodeOptions } from './node.js';
 import type { Cut } from './partitions.js';
 import { SimRng } from './rng.js';
-import { CONTROLLER, KIND_CONTROL, msToNs, type RunOptions, type RunStats, Scheduler, type SimStats } from './scheduler.js';
+import {
+  CONTROLLER,
+  KIND_CONTROL,
+  msToNs,
+  type RunOptions,
+  type RunStats,
+  Scheduler,
+  type SimStats,
+} from './scheduler.js';
 
 export interface SimulationOptions {
   /** Everything random derives from this. Default 1. */
