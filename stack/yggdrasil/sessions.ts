@@ -160,8 +160,12 @@ export class SessionPool {
     const { metrics, clock } = this.runtime;
     const idHex = toHex(vs.remoteNodeId.bytes);
     const same = this.byPeer.get(idHex) ?? [];
-    const full = this.all.size >= this.limits.maxSessions && !this.evictIdle();
-    if (same.length >= this.limits.maxSessionsPerPeer || full || vs.closed) {
+    // Per-peer first: a peer over its own limit must not cost another peer its idle session.
+    const refused =
+      vs.closed ||
+      same.length >= this.limits.maxSessionsPerPeer ||
+      (this.all.size >= this.limits.maxSessions && !this.evictIdle());
+    if (refused) {
       metrics.count('dht.session.refused');
       vs.close();
       return undefined;
