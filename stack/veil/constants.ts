@@ -28,3 +28,11 @@ export const DEFAULT_MAX_PENDING_HANDSHAKES = 1024;
 
 /** X25519 private key size: the Noise static and ephemeral keys drawn from the Runtime's rng. */
 export const DH_PRIVATE_KEY_LEN = 32; // bytes
+
+/**
+ * Receive window per stream that Veil asks its mux for (the mux's own default and minimum is the
+ * spec's 256 KiB). A window must cover the bandwidth-delay product: at 675 MB/s, 256 KiB is drained
+ * in under 0.4 ms, less than a credit round trip between two busy processes, so a single bulk
+ * stream stalled on credit; 1 MiB keeps it moving. It bounds what an unread stream can buffer.
+ */
+export const DEFAULT_STREAM_WINDOW_BYTES = 1024 * 1024;

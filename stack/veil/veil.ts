@@ -15,6 +15,7 @@ import {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_HANDSHAKES,
   DEFAULT_REKEY_AFTER_MESSAGES,
+  DEFAULT_STREAM_WINDOW_BYTES,
   DH_PRIVATE_KEY_LEN,
 } from './constants.js';
 import { HandshakeAbortedError, TooManyHandshakesError, VeilStateError } from './errors.js';
@@ -38,7 +39,7 @@ export interface VeilInit {
   maxPendingHandshakes?: number;
   /** Addresses announced to peers in the handshake payload (at most 16). */
   announceAddrs?: Address[];
-  /** Options for each session's stream multiplexer. */
+  /** Options for each session's stream multiplexer (initialWindowBytes defaults to 1 MiB here). */
   mux?: MuxInit;
 }
 
@@ -58,7 +59,7 @@ export class Veil {
   private readonly rekeyAfterMessages: number;
   private readonly maxPendingHandshakes: number;
   private readonly announceAddrs: Address[];
-  private readonly muxInit: MuxInit | undefined;
+  private readonly muxInit: MuxInit;
   private context: HandshakeContext | undefined;
   private readonly listeners = new Set<Listener>();
   private readonly handshakes = new Set<VeilHandshake>();
@@ -74,7 +75,7 @@ export class Veil {
     this.rekeyAfterMessages = init.rekeyAfterMessages ?? DEFAULT_REKEY_AFTER_MESSAGES;
     this.maxPendingHandshakes = init.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
     this.announceAddrs = init.announceAddrs ?? [];
-    this.muxInit = init.mux;
+    this.muxInit = { initialWindowBytes: DEFAULT_STREAM_WINDOW_BYTES, ...init.mux };
   }
 
   /** The Noise static public key of this instance (after start()). */
