@@ -161,6 +161,34 @@ describe('protection against a misbehaving peer', () => {
   });
 });
 
+describe('table maintenance', () => {
+  it('refreshes buckets no lookup touched for refreshIntervalMs', async () => {
+    const net = await buildSimDht({ seed: 'refresh', nodes: 20, init: { refreshIntervalMs: 30_000 } });
+    await net.run(net.nodes[0].sim.runtime.clock.sleep(65_000), 100_000);
+    expect(net.sim.metrics().counters['dht.refresh.lookups']).toBeGreaterThan(0);
+    for (const n of net.nodes) expect(n.dht.table().size).toBeGreaterThan(10);
+  });
+
+  it('pings a stale least-recently-seen entry when a newcomer wants its slot, and evicts it if dead', async () => {
+    // Small buckets and a short staleness make the policy visible in a small network.
+    const net = await buildSimDht({ seed: 'liveness', nodes: 40, init: { k: 4, pingStaleAfterMs: 1_000 } });
+    const dead = new Set([3, 7, 11, 15, 19, 23, 27, 31].map((i) => net.nodes[i].dht.nodeId));
+    for (const n of net.nodes) if (dead.has(n.dht.nodeId)) n.sim.crash();
+    const alive = net.nodes.filter((n) => !dead.has(n.dht.nodeId));
+    const deadEntries = () =>
+      alive.reduce((a, n) => a + n.dht.table().entries.filter((e) => dead.has(e.nodeId)).length, 0);
+    const before = deadEntries();
+    await net.run(net.nodes[0].sim.runtime.clock.sleep(2_000));
+    for (let i = 0; i < alive.length; i++) {
+      const r = await net.run(alive[i].dht.lookup(alive[(i + 5) % alive.length].dht.nodeId));
+      expect(r.found).toBe(true);
+    }
+    const c = net.sim.metrics().counters;
+    expect(c['dht.table.liveness_ping']).toBeGreaterThan(0);
+    expect(deadEntries()).toBeLessThan(before);
+  });
+});
+
 describe('session limits', () => {
   it('evicts the least recently active idle session past maxSessions, and lookups still work', async () => {
     const net = await buildSimDht({ seed: 'limits', nodes: 10, init: { maxSessions: 3 } });
