@@ -4,7 +4,7 @@
  * their place in the table. dht.ts is the public face; query/ and refresh.ts build on this.
  */
 import type { CryptoBackend } from '../crypto/types.js';
-import type { Runtime } from '../runtime.js';
+import type { Rng, Runtime } from '../runtime.js';
 import { InvalidRecordError, LimitError, RemoteError, SessionClosedError } from './errors.js';
 import { DhtNetwork, type RpcHost } from './network.js';
 import type { DhtOptions } from './options.js';
@@ -35,6 +35,8 @@ export class DhtCore implements RpcHost {
   readonly ownValues = new Map<string, ValueRecord>();
   readonly ownProviders = new Map<string, ProviderRecord>();
   readonly listeners = new Set<(e: SessionEvent) => void>();
+  /** Our own random stream (refresh targets, jitter), forked so Veil's draws do not shift it. */
+  readonly rng: Rng;
   private readonly handlerContext: HandlerContext;
 
   constructor(
@@ -45,6 +47,7 @@ export class DhtCore implements RpcHost {
     readonly opts: DhtOptions,
   ) {
     this.selfId = identity.nodeId.bytes;
+    this.rng = runtime.rng.fork('yggdrasil');
     this.selfIdHex = toHex(this.selfId);
     this.table = new RoutingTable(this.selfId, {
       ...opts,

@@ -118,7 +118,8 @@ export class Dht {
   }
 
   private schedule(): void {
-    const { clock, rng } = this.core.runtime;
+    const { clock } = this.core.runtime;
+    const { rng } = this.core;
     const o = this.core.opts;
     const every = (name: string, periodMs: number, firstMs: number, fn: () => void): void => {
       const tick = (): void => {
@@ -135,13 +136,17 @@ export class Dht {
       if (dropped > 0) this.core.runtime.metrics.count('dht.store.expired', dropped);
     });
     // Jitter the first refresh so that nodes started together do not refresh together.
-    every(
-      'refresh',
-      o.refreshIntervalMs,
-      o.refreshIntervalMs * (0.5 + rng.float() / 2),
-      () => void this.refresh(),
+    every('refresh', o.refreshIntervalMs, o.refreshIntervalMs * (0.5 + rng.float() / 2), () =>
+      this.background('refresh', this.refresh()),
     );
-    every('republish', o.republishIntervalMs, o.republishIntervalMs, () => void this.republish());
+    every('republish', o.republishIntervalMs, o.republishIntervalMs, () =>
+      this.background('republish', this.republish()),
+    );
+  }
+
+  /** Background work must never become an unhandled rejection: log and carry on. */
+  private background(what: string, p: Promise<void>): void {
+    p.catch((err) => this.core.runtime.log.warn(`dht: ${what} failed`, { error: String(err) }));
   }
 
   private async refresh(): Promise<void> {

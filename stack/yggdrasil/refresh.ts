@@ -33,7 +33,7 @@ export async function refillFarBuckets(core: DhtCore): Promise<number> {
   const now = core.runtime.clock.now();
   for (let i = 0; i < limit; i++) {
     if (full.has(i)) continue;
-    const target = randomIdInBucket(core.selfId, i, core.runtime.rng);
+    const target = randomIdInBucket(core.selfId, i, core.rng);
     const peers = core.pool
       .list()
       .map((ps) => ps.record)
@@ -60,7 +60,7 @@ export async function refreshStaleBuckets(core: DhtCore): Promise<number> {
   const stale = core.table.staleBuckets(now, core.opts.refreshIntervalMs, limit);
   for (const i of stale) {
     // One at a time: a refresh is background work and must not burst sessions.
-    await findNode(core, randomIdInBucket(core.selfId, i, core.runtime.rng));
+    await findNode(core, randomIdInBucket(core.selfId, i, core.rng));
   }
   core.runtime.metrics.count('dht.refresh.lookups', stale.length);
   return stale.length;
