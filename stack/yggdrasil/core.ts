@@ -59,6 +59,9 @@ export class DhtCore implements RpcHost {
       opened: (ps) => this.emit('session:open', ps),
       closed: (ps, err) => {
         this.network.failAll(ps, new SessionClosedError(`session closed${err ? `: ${err.name}` : ''}`));
+        // An abrupt end (reset, crash, protocol violation) is a failed liveness check; an orderly
+        // close (idle, eviction, the peer stopping cleanly) says nothing bad about the peer.
+        if (err) this.table.recordFailure(ps.idHex, this.runtime.clock.now());
         this.emit('session:close', ps);
       },
       stream: (ps, stream) => this.network.acceptStream(ps, stream),

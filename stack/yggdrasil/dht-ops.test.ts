@@ -189,6 +189,22 @@ describe('table maintenance', () => {
   });
 });
 
+describe('a small deployment (the daemon test, simulated)', () => {
+  it('ten nodes know each other; after three crash, checkTable clears them from every table', async () => {
+    const net = await buildSimDht({ seed: 'ten', nodes: 10, joinSpacingMs: 50 });
+    const live = (i: number) => net.nodes[i].dht.table().entries.filter((e) => e.failures === 0);
+    for (let i = 0; i < 10; i++) expect(live(i).length).toBeGreaterThanOrEqual(8);
+    const killed = new Set([2, 5, 8].map((i) => net.nodes[i].dht.nodeId));
+    for (const i of [2, 5, 8]) net.nodes[i].sim.crash();
+    const rest = [0, 1, 3, 4, 6, 7, 9];
+    for (const i of rest) await net.run(net.nodes[i].dht.checkTable({ olderThanMs: 0 }));
+    for (const i of rest) expect(live(i).filter((e) => killed.has(e.nodeId))).toEqual([]);
+    // The living still find each other.
+    const r = await net.run(net.nodes[9].dht.lookup(net.nodes[1].dht.nodeId));
+    expect(r.found).toBe(true);
+  });
+});
+
 describe('session limits', () => {
   it('evicts the least recently active idle session past maxSessions, and lookups still work', async () => {
     const net = await buildSimDht({ seed: 'limits', nodes: 10, init: { maxSessions: 3 } });

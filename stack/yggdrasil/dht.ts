@@ -6,7 +6,7 @@
 import { defaultCrypto } from '../crypto/select.js';
 import type { CryptoBackend } from '../crypto/types.js';
 import type { Listener, Runtime, Timer } from '../runtime.js';
-import { KEY_SIZE, MAX_PROVIDERS } from './constants.js';
+import { MAX_PROVIDERS } from './constants.js';
 import { DhtCore, type SessionEvent } from './core.js';
 import { DhtArgumentError, DhtStateError, UnreachableError } from './errors.js';
 import { type DhtInit, resolveOptions } from './options.js';
@@ -15,8 +15,16 @@ import { addProvider, findProviders, type ProviderInfo } from './query/providers
 import { type GetResult, getValue, type PutResult, putValue } from './query/values.js';
 import { nextSeq, PeerRecord } from './records/peer-record.js';
 import { refillFarBuckets, refreshStaleBuckets } from './refresh.js';
-import type { BucketInfo } from './routing-table/routing-table.js';
-import { fromHex, toHex, utf8 } from './rpc/bytes.js';
+import {
+  type BootstrapResult,
+  type BucketInfo,
+  info,
+  key32,
+  type LookupResult,
+  type SessionInfo,
+  type TableEntryInfo,
+} from './results.js';
+import { toHex, utf8 } from './rpc/bytes.js';
 import type { DhtIdentity, DhtVeil } from './veil-port.js';
 
 export interface DhtComponents {
@@ -25,50 +33,6 @@ export interface DhtComponents {
   veil: DhtVeil;
   /** Defaults to the process default backend. */
   crypto?: CryptoBackend;
-}
-
-export interface PeerInfo {
-  /** NodeID, canonical text (64 lowercase hex). */
-  nodeId: string;
-  addrs: readonly string[];
-  seq: number;
-}
-
-export interface LookupResult {
-  found: boolean;
-  peer?: PeerInfo;
-  /** Live peers closest to the target, closest first (at most k). */
-  closest: PeerInfo[];
-  /** Rounds of the lookup (spec section 7.2). */
-  hops: number;
-  queries: number;
-  ms: number;
-}
-
-export interface SessionInfo {
-  nodeId: string;
-  addrs: readonly string[];
-  direction: 'inbound' | 'outbound';
-  openedAtMs: number;
-  lastActiveMs: number;
-}
-
-export interface BootstrapResult {
-  /** Bootstrap addresses that gave us a session. */
-  connected: number;
-  tableSize: number;
-  selfLookup: LookupResult;
-  refillRequests: number;
-}
-
-const info = (r: PeerRecord): PeerInfo => ({ nodeId: r.idHex, addrs: r.addrs, seq: r.seq });
-
-/** A 32-byte id or key from bytes, canonical hex text, or anything with .bytes (NodeId). */
-function key32(k: Uint8Array | string | { bytes: Uint8Array }, what: string): Uint8Array {
-  const b = typeof k === 'string' ? fromHex(k) : k instanceof Uint8Array ? k : k.bytes;
-  if (b.length !== KEY_SIZE)
-    throw new DhtArgumentError(`${what}: expected ${KEY_SIZE} bytes, got ${b.length}`);
-  return b;
 }
 
 export class Dht {
@@ -288,9 +252,39 @@ export class Dht {
   }
 
   /** Routing table occupancy: total entries and the non-empty buckets. */
-  table(): { size: number; buckets: BucketInfo[]; entries: PeerInfo[] } {
+  table(): { size: number; buckets: BucketInfo[]; entries: TableEntryInfo[] } {
     const t = this.core.table;
-    return { size: t.size, buckets: t.info(), entries: t.entries().map((e) => info(e.record)) };
+    const entries = t.entries().map((e) => ({
+      ...info(e.record),
+      bucket: t.bucketIndex(e.record.nodeId),
+      lastSeenMs: e.lastSeenMs,
+      failures: e.failures,
+    }));
+    return { size: t.size, buckets: t.info(), entries };
+  }
+
+  /**
+   * Ping every table entry not heard from for olderThanMs (alpha at a time, reusing sessions).
+   * Dead peers fail and leave the table by the usual policy. Kademlia itself never needs this;
+   * it is for small deployments that want their peer list current (a daemon's `ctl peers`), at
+   * the cost of one session per stale entry.
+   */
+  async checkTable(opts: { olderThanMs?: number } = {}): Promise<{ checked: number; failed: number }> {
+    this.requireRunning();
+    const { core } = this;
+    const now = core.runtime.clock.now();
+    const olderThanMs = opts.olderThanMs ?? core.opts.pingStaleAfterMs;
+    const stale = core.table
+      .entries()
+      .filter((e) => now - e.lastSeenMs >= olderThanMs)
+      .map((e) => e.record);
+    let failed = 0;
+    for (let i = 0; i < stale.length; i += core.opts.alpha) {
+      const batch = stale.slice(i, i + core.opts.alpha);
+      const results = await Promise.allSettled(batch.map((r) => core.query(r, { type: 'ping' })));
+      failed += results.filter((r) => r.status === 'rejected').length;
+    }
+    return { checked: stale.length, failed };
   }
 
   /** Subscribe to session open/close events; returns the unsubscribe function. */

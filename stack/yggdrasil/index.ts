@@ -13,7 +13,7 @@
 
 export * from './constants.js';
 export type { SessionEvent } from './core.js';
-export type { BootstrapResult, DhtComponents, LookupResult, PeerInfo, SessionInfo } from './dht.js';
+export type { DhtComponents } from './dht.js';
 export { Dht } from './dht.js';
 export * from './errors.js';
 export type { DhtInit } from './options.js';
@@ -22,7 +22,14 @@ export type { GetResult, PutResult } from './query/values.js';
 export { PeerRecord, verifyPeerRecord } from './records/peer-record.js';
 export { ProviderRecord, verifyProviderRecord } from './records/provider-record.js';
 export { ValueRecord, valueKey, verifyValueRecord } from './records/value-record.js';
-export type { BucketInfo } from './routing-table/routing-table.js';
+export type {
+  BootstrapResult,
+  BucketInfo,
+  LookupResult,
+  PeerInfo,
+  SessionInfo,
+  TableEntryInfo,
+} from './results.js';
 export { decodeMessage, encodeMessage } from './rpc/codec.js';
 export type { Message } from './rpc/messages.js';
 export type { DhtIdentity, DhtVeil, DhtVeilSession } from './veil-port.js';
