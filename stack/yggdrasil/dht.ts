@@ -161,7 +161,14 @@ export class Dht {
       asks.push(ask.then((res) => core.offerContacts(res.contacts)).catch(() => {}));
     }
     await Promise.all(asks);
-    const selfLookup = await this.lookup(core.selfId);
+    const self = await findNode(core, core.selfId);
+    const selfLookup: LookupResult = {
+      found: false,
+      closest: self.closest.map(info),
+      hops: self.hops,
+      queries: self.queries,
+      ms: self.ms,
+    };
     const refillRequests = await refillFarBuckets(core);
     core.runtime.metrics.count('dht.bootstrap');
     return { connected, tableSize: core.table.size, selfLookup, refillRequests };
@@ -172,7 +179,12 @@ export class Dht {
     this.requireRunning();
     const id = key32(target, 'lookup target');
     const r = await findNode(this.core, id);
-    this.core.runtime.metrics.count(r.found ? 'dht.lookup.found' : 'dht.lookup.not_found');
+    // Only lookups asked for through the API are measured; self-lookups and refreshes are not.
+    const { metrics } = this.core.runtime;
+    metrics.count(r.found ? 'dht.lookup.found' : 'dht.lookup.not_found');
+    metrics.observe('dht.lookup.hops', r.hops);
+    metrics.observe('dht.lookup.queries', r.queries);
+    metrics.observe('dht.lookup.ms', r.ms);
     return {
       found: r.found,
       peer: r.peer ? info(r.peer) : undefined,

@@ -22,9 +22,5 @@ export async function findNode(core: DhtCore, target: Uint8Array): Promise<NodeL
   const targetHex = toHex(target);
   const hit = outcome.closest.find((r) => r.idHex === targetHex);
   const peer = hit ? (core.pool.get(targetHex)?.record ?? hit) : undefined;
-  const { metrics } = core.runtime;
-  metrics.observe('dht.lookup.hops', outcome.hops);
-  metrics.observe('dht.lookup.queries', outcome.queries);
-  metrics.observe('dht.lookup.ms', outcome.ms);
   return { ...outcome, found: hit !== undefined, peer };
 }
