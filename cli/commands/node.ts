@@ -12,6 +12,25 @@ import { UsageError } from '../errors.js';
 import { readIdentityFile, writeIdentityFile } from '../identity-file.js';
 
 const REBOOTSTRAP_MS = 5_000; // while we have no peer, try the bootstrap addresses again this often
+const MAINTAIN_MS = 2_000; // how often the daemon tends its peer list
+const STALE_MS = 10_000; // a table entry not heard from this long is pinged
+
+/**
+ * Keep `ctl peers` current, as an operator expects from a daemon. Kademlia alone repairs its
+ * table lazily (on lookups and hourly refreshes), which is right at scale but leaves a small
+ * network showing dead peers for minutes and missing nodes that joined after us. So: while the
+ * table holds fewer than k entries, look ourselves up (which finds newer neighbours), and ping
+ * entries not heard from for STALE_MS (dead ones fail and leave the table). Both cost little in
+ * a small network and nothing once the table is full and fresh.
+ */
+async function maintain(node: ValhallaNode, k: number, log: LiveLogger): Promise<void> {
+  try {
+    if (node.dht.table().size < k) await node.dht.lookup(node.nodeId);
+    await node.dht.checkTable({ olderThanMs: STALE_MS });
+  } catch (err) {
+    log.debug('peer upkeep failed', { error: (err as Error).message });
+  }
+}
 
 function spec(name: 'node' | 'bootstrap'): CommandSpec {
   const isBootstrap = name === 'bootstrap';
@@ -120,12 +139,13 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
       );
       const runtime = createLiveRuntime({ logger: log });
       const announce = parsed.values.announce as string[] | undefined;
+      const k = intFlag(parsed, 'k', { min: 1, max: 256 })!;
       const node = new ValhallaNode(
         { runtime, identity },
         {
           veil: announce ? { announceAddrs: announce } : {},
           dht: {
-            k: intFlag(parsed, 'k', { min: 1, max: 256 }),
+            k,
             alpha: intFlag(parsed, 'alpha', { min: 1, max: 64 }),
             ...(announce ? { announceAddrs: announce } : {}),
           },
@@ -150,6 +170,7 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
       if (bootstrap.length === 0) log.info('nothing to bootstrap from: waiting for other nodes to connect');
       await tryJoin();
       const retry = setInterval(() => void tryJoin(), REBOOTSTRAP_MS);
+      const upkeep = setInterval(() => void maintain(node, k, log), MAINTAIN_MS);
 
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
@@ -157,6 +178,7 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
           stopping = true;
           log.info('stopping', { signal });
           clearInterval(retry);
+          clearInterval(upkeep);
           resolve();
         };
         process.once('SIGINT', () => stop('SIGINT'));
