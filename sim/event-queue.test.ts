@@ -7,8 +7,9 @@ const noop: Fireable = { fire: () => 0 };
 function drain(q: EventQueue): [number, number, unknown][] {
   const out: [number, number, unknown][] = [];
   while (q.size > 0) {
-    q.pop();
-    out.push([q.topTime, q.topKey, q.topArg]);
+    const slot = q.pop();
+    out.push([q.topTime, q.topKey, q.args[slot]]);
+    q.release(slot);
   }
   return out;
 }
@@ -26,7 +27,7 @@ describe('EventQueue', () => {
             if (popFirst && ref.length > 0) {
               ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
               const want = ref.shift()!;
-              q.pop();
+              q.release(q.pop());
               expect([q.topTime, q.topKey]).toEqual(want);
             }
             // Keys are unique, as the scheduler guarantees; arg travels with its event.
@@ -49,12 +50,13 @@ describe('EventQueue', () => {
     let prev = -1;
     let prevKey = -1;
     for (let n = 0; n < 5000; n++) {
-      q.pop();
+      const slot = q.pop();
       const i = q.topKey;
       expect(q.topTime).toBe(i % 97);
-      expect(q.topMeta).toBe(i * 3);
-      expect(q.topPayload).toBe(payloads[i]);
-      expect(q.topArg).toBe(`arg${i}`);
+      expect(q.metas[slot]).toBe(i * 3);
+      expect(q.payloads[slot]).toBe(payloads[i]);
+      expect(q.args[slot]).toBe(`arg${i}`);
+      q.release(slot);
       expect(q.topTime > prev || (q.topTime === prev && i > prevKey)).toBe(true);
       prev = q.topTime;
       prevKey = i;

@@ -57,6 +57,7 @@ const F_DISCARDING = 512; // close(err): data in flight is thrown away on arriva
 const F_FAILING = 1024; // retransmissions gave up: nothing more is sent, a reset is coming
 const F_NEED_DRAIN = 2048; // write() returned false: onDrain is owed
 const F_CLAMP = 4096; // lastArrivalNs may be later than now + fixedDelayNs: check it
+const F_HELD = 8192; // a partition holds this end's segments (in `held`)
 /** Any of these and arrivals cannot go straight to the handler. */
 export const F_NOT_FLOWING = F_PAUSED | F_LOCAL_CLOSED | F_FINISHED;
 
@@ -79,8 +80,8 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
   readonly owner: number;
   readonly gen: number;
   private readonly highWater: number;
-  // Cold.
   private readonly lowWater: number;
+  // Cold.
   readonly link: Link;
   private readonly netRng: SimRng;
   /** Arrival time of the last segment sent, when F_CLAMP says it may matter. */
@@ -136,9 +137,8 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
   }
 
   protected send(seg: Segment, n: number): void {
-    if ((this.flags & F_FAILING) !== 0) return;
-    if (this.held !== null) {
-      this.held.push(seg);
+    if ((this.flags & (F_FAILING | F_HELD)) !== 0) {
+      if ((this.flags & F_FAILING) === 0) this.held!.push(seg);
       return;
     }
     if (this.fabric.partitions.active && this.fabric.isCut(this.link.from, this.link.to)) {
@@ -229,6 +229,7 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
 
   private hold(seg: Segment, n: number): void {
     this.held = [seg];
+    this.flags |= F_HELD;
     this.fabric.held.add(this);
     this.fabric.noteCut(this.link.from, n);
     const token = ++this.holdToken;
@@ -244,6 +245,7 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
     if (this.fabric.isCut(this.link.from, this.link.to)) return false;
     const segs = this.held;
     this.held = null;
+    this.flags &= ~F_HELD;
     this.holdToken++;
     for (const seg of segs) {
       if ((this.flags & F_FAILING) !== 0) break;
@@ -255,6 +257,7 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
   /** Stop holding (this end's host crashed: its events would never fire anyway). */
   protected forgetHeld(): void {
     this.held = null;
+    this.flags &= ~F_HELD;
     this.holdToken++;
     this.fabric.held.delete(this);
   }

@@ -251,30 +251,34 @@ export class Scheduler {
         if (r.advanceOnIdle) this.nowNs = untilNs;
         return 'idle';
       }
-      const t = q.times[0];
+      const t = q.peekTime();
       if (t > untilNs) {
         this.nowNs = untilNs;
         return 'time';
       }
       if (this.events >= maxEvents) return 'maxEvents';
-      q.pop();
+      const slot = q.pop();
       const key = q.topKey;
-      const meta = q.topMeta;
-      const target = q.topPayload!;
-      const arg = q.topArg;
-      q.topPayload = undefined;
-      q.topArg = undefined;
+      const meta = q.metas[slot];
+      const target = q.payloads[slot]!;
+      const arg = q.args[slot];
+      q.release(slot);
       if (meta >> 4 !== this.gens[(key / TWO_32) | 0]) continue; // owner crashed since
       const prevNs = this.nowNs;
       this.nowNs = t;
       const before = activity.n;
-      const size = target.fire(arg);
+      const kind = meta & 15;
+      // One call site per hot kind: each stays monomorphic (connections, timers) and can be
+      // inlined, instead of one megamorphic site for every payload class.
+      let size: number;
+      if (kind === KIND_DELIVERY) size = target.fire(arg);
+      else if (kind === KIND_TIMER) size = target.fire(arg);
+      else size = target.fire(arg);
       if (size >= 0) {
-        const kind = meta & 15;
         this.events++;
         if (kind === KIND_DELIVERY) this.deliveries++;
         else if (kind === KIND_TIMER) this.timers++;
-        hash.add(t, key, kind, size);
+        hash.addStamped(q, kind, size);
       } else {
         this.nowNs = prevNs; // a cancelled event: as if it never was (the clock shows real events)
       }

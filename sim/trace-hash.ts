@@ -32,9 +32,24 @@ function finalize(h: number): number {
   return h;
 }
 
+/** Where the scheduler keeps the event being hashed (the queue's last popped time and key). */
+export interface EventStamp {
+  readonly topTime: number;
+  readonly topKey: number;
+}
+
 export class TraceHash {
   private lo = 0;
   private hi = 0;
+
+  /**
+   * Adds the event whose time and key are in `at`. Reading them there, rather than taking them
+   * as arguments, keeps two large doubles from being boxed (allocated) on every call when this
+   * is not inlined.
+   */
+  addStamped(at: EventStamp, kind: number, size: number): void {
+    this.add(at.topTime, at.topKey, kind, size);
+  }
 
   /** timeNs and key are non-negative integers below 2^53; kind < 256; size >= 0. */
   add(timeNs: number, key: number, kind: number, size: number): void {
