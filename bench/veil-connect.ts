@@ -68,8 +68,6 @@ export async function benchConnect(opts: ConnectBenchOptions = {}): Promise<Figu
     const rawMs: number[] = [];
     for (let i = 0; i < n; i++) rawMs.push(await rawConnect(rawPeer.listen));
     return {
-      definition:
-        'connectMs = Veil.dial() until it resolves: TCP connect + Noise XX + identity check, dialer side',
       connections: n,
       connectMsP50: round(quantile(samples.connectMs, 0.5)),
       connectMsP90: round(quantile(samples.connectMs, 0.9)),

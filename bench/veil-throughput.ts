@@ -67,7 +67,6 @@ export async function benchThroughput(opts: ThroughputBenchOptions = {}): Promis
   const veilMBps = total / MB / (veil.ms / 1000);
   const rawMBps = total / MB / (raw.ms / 1000);
   return {
-    definition: 'one stream, first write until the receiver acknowledged its byte count; MB = 10^6 bytes',
     totalBytes: total,
     writeBytes,
     megabytesPerSec: Math.round(veilMBps),
