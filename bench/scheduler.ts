@@ -5,7 +5,11 @@
  *     to one of its connections at random, through the real Connection API;
  * (c) async handlers: each timer callback awaits a 3-deep chain of async functions, then sets the
  *     next timer (so every event pays for draining its promise continuations).
- * Each is warmed up, then measured for at least measureMs of wall time.
+ * Each is warmed up, then measured for at least measureMs of wall time. Rates are reported per
+ * second of wall time and per second of this process's CPU time (on a shared machine the second
+ * is steadier). A variant of (b) that answers each message on its own connection is reported too:
+ * the gap between the two is the cost of touching another node's state per message (cache misses,
+ * at 10,000 nodes), not of the simulator.
  */
 
 import { Simulation } from '../sim/index.js';
@@ -29,6 +33,9 @@ export interface SchedulerBenchResult {
   timerEventsPerCpuSec: number;
   deliveriesPerCpuSec: number;
   asyncEventsPerCpuSec: number;
+  /** (b) with every delivery answered on its own connection: the simulator's cost without the fan-out. */
+  echoDeliveriesPerSec: number;
+  echoDeliveriesPerCpuSec: number;
   pendingTimers: number;
   nodes: number;
   connections: number;
@@ -95,14 +102,24 @@ class Relay {
   }
 }
 
-async function buildMesh(nodeCount: number): Promise<{ sim: Simulation; connections: number }> {
+/**
+ * (b): nodeCount nodes, each dialing LINKS_PER_NODE random peers, one message per node in flight.
+ * 'random' relays each delivery to a random connection of the receiving node (the benchmark);
+ * 'echo' writes it back on the connection it came in on, which touches no other node state and so
+ * separates the simulator's own cost from the cache misses of the random fan-out.
+ */
+async function buildMesh(
+  nodeCount: number,
+  mode: 'random' | 'echo',
+): Promise<{ sim: Simulation; connections: number }> {
   const sim = new Simulation({ seed: 'bench-deliveries' });
   const nodes = Array.from({ length: nodeCount }, () => sim.addNode());
   const payload = new Uint8Array(MESSAGE_BYTES);
   const relays = nodes.map((n) => new Relay(n.runtime.rng, payload));
   const attach = (i: number, conn: Connection): void => {
     relays[i].conns.push(conn);
-    conn.setHandler(relays[i]);
+    if (mode === 'random') conn.setHandler(relays[i]);
+    else conn.setHandler({ onData: () => void conn.write(payload) });
   };
   await Promise.all(nodes.map((n, i) => n.runtime.net.listen(n.addr(7000), (c) => attach(i, c))));
   const dials: Promise<void>[] = [];
@@ -118,6 +135,17 @@ async function buildMesh(nodeCount: number): Promise<{ sim: Simulation; connecti
   // One message per node in flight from now on: every delivery causes exactly one write.
   for (const r of relays) r.conns[0].write(payload);
   return { sim, connections: dials.length };
+}
+
+/** Builds (b), measures it, and lets the simulation go before the next measurement. */
+async function benchDeliveries(
+  nodeCount: number,
+  mode: 'random' | 'echo',
+  warmupMs: number,
+  measureMs: number,
+): Promise<{ rate: Rate; connections: number }> {
+  const { sim, connections } = await buildMesh(nodeCount, mode);
+  return { rate: await measure(sim, () => sim.stats.deliveries, warmupMs, measureMs), connections };
 }
 
 async function benchAsync(warmupMs: number, measureMs: number): Promise<Rate> {
@@ -144,16 +172,18 @@ export async function benchScheduler(opts: SchedulerBenchOptions = {}): Promise<
   const measureMs = opts.measureMs ?? 1500;
   const nodes = opts.nodes ?? 10_000;
   const timers = await benchTimers(warmupMs, measureMs);
-  const mesh = await buildMesh(nodes);
-  const deliveries = await measure(mesh.sim, () => mesh.sim.stats.deliveries, warmupMs, measureMs);
+  const mesh = await benchDeliveries(nodes, 'random', warmupMs, measureMs);
+  const echo = await benchDeliveries(nodes, 'echo', warmupMs, measureMs);
   const asyncEvents = await benchAsync(warmupMs, measureMs);
   return {
     timerEventsPerSec: timers.wall,
-    deliveriesPerSec: deliveries.wall,
+    deliveriesPerSec: mesh.rate.wall,
     asyncEventsPerSec: asyncEvents.wall,
     timerEventsPerCpuSec: timers.cpu,
-    deliveriesPerCpuSec: deliveries.cpu,
+    deliveriesPerCpuSec: mesh.rate.cpu,
     asyncEventsPerCpuSec: asyncEvents.cpu,
+    echoDeliveriesPerSec: echo.rate.wall,
+    echoDeliveriesPerCpuSec: echo.rate.cpu,
     pendingTimers: PENDING_TIMERS,
     nodes,
     connections: mesh.connections,
