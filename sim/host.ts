@@ -5,6 +5,7 @@
  */
 import type { Connection, Logger } from '../stack/runtime.js';
 import type { HostInfo } from './latency.js';
+import { errorFields } from './logger.js';
 import type { SimRng } from './rng.js';
 
 export interface ListenerEntry {
@@ -71,9 +72,6 @@ export class HostState implements HostInfo {
 
   reportHandlerError(what: string, err: unknown): void {
     this.handlerErrors++;
-    this.log.error(
-      `${what} threw`,
-      err instanceof Error ? { error: err.name, message: err.message } : { error: String(err) },
-    );
+    this.log.error(`${what} threw`, errorFields(err));
   }
 }

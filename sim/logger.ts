@@ -36,8 +36,6 @@ export class LogBook {
   private readonly keep: number;
   private readonly ring: LogRecord[] = [];
   private next = 0;
-  /** Records at level error, kept or not. */
-  errors = 0;
 
   constructor(
     opts: LogOptions,
@@ -49,7 +47,6 @@ export class LogBook {
   }
 
   write(node: string, level: LogLevel, msg: string, fields: LogFields): void {
-    if (level === 'error') this.errors++;
     if (LEVELS[level] < this.threshold) return;
     const record: LogRecord = { timeMs: this.nowMs(), node, level, msg, fields };
     this.sink?.(record);
@@ -83,7 +80,7 @@ export class SimLogger implements Logger {
     if (LEVELS.warn >= this.book.threshold) this.book.write(this.node, 'warn', msg, this.merge(fields));
   }
   error(msg: string, fields?: LogFields): void {
-    this.book.write(this.node, 'error', msg, this.merge(fields));
+    if (LEVELS.error >= this.book.threshold) this.book.write(this.node, 'error', msg, this.merge(fields));
   }
   child(fields: LogFields): Logger {
     return new SimLogger(this.book, this.node, { ...this.fields, ...fields });
