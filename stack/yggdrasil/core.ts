@@ -58,7 +58,7 @@ export class DhtCore implements RpcHost {
     this.pool = new SessionPool(runtime, veil, opts, {
       opened: (ps) => this.emit('session:open', ps),
       closed: (ps, err) => {
-        this.network.failAll(ps, new SessionClosedError(`session closed${err ? `: ${err.name}` : ''}`));
+        this.network.failAll(ps, () => new SessionClosedError(`session closed${err ? `: ${err.name}` : ''}`));
         // An abrupt end (reset, crash, protocol violation) is a failed liveness check; an orderly
         // close (idle, eviction, the peer stopping cleanly) says nothing bad about the peer.
         if (err) this.table.recordFailure(ps.idHex, this.runtime.clock.now());
@@ -108,7 +108,7 @@ export class DhtCore implements RpcHost {
   }
 
   hello(ps: PeerSession, record: PeerRecord): void {
-    if (acceptHello(this.crypto, this.runtime.metrics, ps, record)) this.observe(ps);
+    if (acceptHello(this.runtime.metrics, ps, record)) this.observe(ps);
   }
 
   answered(ps: PeerSession): void {

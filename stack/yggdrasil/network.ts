@@ -19,8 +19,8 @@ import {
   SessionClosedError,
 } from './errors.js';
 import type { PeerRecord } from './records/peer-record.js';
-import { decodeMessage, encodeMessage } from './rpc/codec.js';
-import { FrameDecoder, frame } from './rpc/framing.js';
+import { decodeMessage, encodeFramed } from './rpc/codec.js';
+import { FrameDecoder } from './rpc/framing.js';
 import {
   ErrorCode,
   isRequest,
@@ -173,12 +173,12 @@ export class DhtNetwork {
     try {
       if (!ps.helloSent) {
         ps.helloSent = true;
-        stream.write(frame(encodeMessage({ type: 'hello', id: 0, record: this.host.selfRecord() })));
+        stream.write(encodeFramed({ type: 'hello', id: 0, record: this.host.selfRecord() }));
       }
-      const bytes = encodeMessage(msg);
+      const bytes = encodeFramed(msg);
       this.runtime.metrics.count('dht.tx.messages');
       this.runtime.metrics.count('dht.tx.bytes', bytes.length);
-      stream.write(frame(bytes));
+      stream.write(bytes);
     } catch (err) {
       // The stream or session closed under us: the peer will not get this message, and a request
       // among them fails through its session's close or its own timeout.
@@ -194,7 +194,7 @@ export class DhtNetwork {
     this.bind(ps, stream, () => {
       if (ps.channel !== stream) return;
       ps.channel = undefined;
-      this.failAll(ps, new SessionClosedError('our request stream closed'));
+      this.failAll(ps, () => new SessionClosedError('our request stream closed'));
     });
     return stream;
   }
@@ -236,8 +236,13 @@ export class DhtNetwork {
     });
   }
 
-  /** Reject every request waiting on ps (its session or stream is gone). */
-  failAll(ps: PeerSession, err: Error): void {
+  /**
+   * Reject every request waiting on ps (its session or stream is gone). The error is made only if
+   * something waits: most sessions close idle, and an Error's stack trace is not free.
+   */
+  failAll(ps: PeerSession, makeError: () => Error): void {
+    if (ps.inflight === 0) return;
+    const err = makeError();
     for (const [id, p] of this.pending) {
       if (p.ps !== ps) continue;
       this.pending.delete(id);

@@ -120,7 +120,7 @@ export class SessionPool {
         // A refusal because the peer dialed us at the same moment still leaves a session to use.
         const ps = this.adopt(vs, 'outbound') ?? this.get(record.idHex);
         if (!ps) throw new LimitError(`session to ${record.idHex.slice(0, 16)} refused by limits`);
-        ps.record ??= record;
+        ps.record ??= record.retain();
         return ps;
       } catch (err) {
         metrics.count('dht.session.dial_failed');

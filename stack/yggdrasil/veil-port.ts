@@ -16,6 +16,8 @@ type StreamHandler = { bivarianceHack(stream: Connection): void }['bivarianceHac
 export interface DhtVeilSession {
   /** Authenticated by the Noise XX handshake: the peer proved it holds this identity key. */
   readonly remoteNodeId: NodeId;
+  /** The peer's Ed25519 identity key, proven by the handshake (remoteNodeId is its SHA-256). */
+  readonly remoteIdentityKey: Uint8Array;
   readonly closed: boolean;
   onClose: ((err?: Error) => void) | undefined;
   onStream: StreamHandler | undefined;

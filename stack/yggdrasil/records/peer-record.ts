@@ -10,8 +10,8 @@
  * than the one held never replaces it. Owners use the wall clock in ms as seq (see nextSeq), so a
  * restarted node with the same identity still moves forward.
  *
- * The record keeps its encoded bytes (a private copy, never a view into a received message), so
- * re-sending it costs a copy and holding it does not pin a whole response buffer.
+ * The record keeps its encoded bytes, so re-sending it costs a copy. Decoded records are views
+ * into the message until retain() gives them a private copy.
  */
 import type { CryptoBackend, SigningKey } from '../../crypto/types.js';
 import { DOMAIN_PEER_RECORD, NODE_ID_SIZE, PUBLIC_KEY_SIZE, SIGNATURE_SIZE } from '../constants.js';
@@ -21,18 +21,44 @@ import { readAddresses, writeAddresses } from './addresses.js';
 import { signFields, verifyFields } from './signing.js';
 
 export class PeerRecord {
-  /** Set once the signature and the NodeID binding were checked (by us, in this process). */
+  /**
+   * Trusted for dialing: its signature and NodeID binding were checked here, or it came from its
+   * owner over a Veil session authenticated with the same key (HELLO).
+   */
   verified = false;
 
   private constructor(
-    /** The full wire form, signature included. */
+    /** The full wire form, signature included (a view into a message until retain()). */
     readonly encoded: Uint8Array,
     readonly nodeId: Uint8Array,
     /** Lower-case hex of nodeId: the key of every map that holds peers. */
     readonly idHex: string,
     readonly seq: number,
     readonly addrs: readonly string[],
+    /** True when encoded is a private copy rather than a view into a received message. */
+    private readonly owned: boolean,
   ) {}
+
+  /**
+   * This record with its bytes in a private buffer: what anything that keeps a record beyond the
+   * handling of one message (the routing table, a session) must hold, so that it does not pin the
+   * whole response the record arrived in. Decoding does not copy, because most contacts in a
+   * response are looked at once and dropped.
+   */
+  retain(): PeerRecord {
+    if (this.owned) return this;
+    const encoded = this.encoded.slice();
+    const copy = new PeerRecord(
+      encoded,
+      encoded.subarray(0, NODE_ID_SIZE),
+      this.idHex,
+      this.seq,
+      this.addrs,
+      true,
+    );
+    copy.verified = this.verified;
+    return copy;
+  }
 
   get publicKey(): Uint8Array {
     return this.encoded.subarray(NODE_ID_SIZE, NODE_ID_SIZE + PUBLIC_KEY_SIZE);
@@ -50,9 +76,9 @@ export class PeerRecord {
     const seq = r.u64('peer record seq');
     const addrs = readAddresses(r, 'peer record');
     r.bytesView(SIGNATURE_SIZE, 'peer record signature');
-    const encoded = r.copyRange(start, r.offset);
+    const encoded = r.viewRange(start, r.offset);
     const nodeId = encoded.subarray(0, NODE_ID_SIZE);
-    return new PeerRecord(encoded, nodeId, toHex(nodeId), seq, addrs);
+    return new PeerRecord(encoded, nodeId, toHex(nodeId), seq, addrs, false);
   }
 
   /** Sign a record for our own identity. */
@@ -70,7 +96,7 @@ export class PeerRecord {
     encoded.set(fields);
     encoded.set(signature, fields.length);
     const nodeId = encoded.subarray(0, NODE_ID_SIZE);
-    const record = new PeerRecord(encoded, nodeId, toHex(nodeId), seq, [...addrs]);
+    const record = new PeerRecord(encoded, nodeId, toHex(nodeId), seq, [...addrs], true);
     record.verified = true;
     return record;
   }

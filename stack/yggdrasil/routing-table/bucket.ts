@@ -71,7 +71,7 @@ export class Bucket {
       this.replacements.splice(Math.max(drop, 0), 1);
     }
     if (capacity <= 0) return false;
-    this.replacements.push(r);
+    this.replacements.push({ ...r, record: r.record.retain() });
     return true;
   }
 

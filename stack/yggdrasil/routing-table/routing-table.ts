@@ -91,7 +91,13 @@ export class RoutingTable {
     direct: boolean,
     group: string | undefined,
   ): void {
-    b.entries.push({ record, addedAtMs: nowMs, lastSeenMs: direct ? nowMs : 0, failures: 0, group });
+    b.entries.push({
+      record: record.retain(),
+      addedAtMs: nowMs,
+      lastSeenMs: direct ? nowMs : 0,
+      failures: 0,
+      group,
+    });
     b.removeReplacement(record.idHex);
     this.where.set(record.idHex, index);
   }
@@ -105,7 +111,7 @@ export class RoutingTable {
     if (at >= 0) {
       const e = b.entries[at];
       if (isNewer(record, e.record)) {
-        e.record = record;
+        e.record = record.retain();
         e.group = prefixGroup(record.addrs[0]);
       }
       e.lastSeenMs = nowMs;
@@ -149,7 +155,7 @@ export class RoutingTable {
       // A verified record is only replaced by one that verifies too: an unchecked copy with a huge
       // seq would otherwise pin the entry to forged addresses (a roll-forward attack).
       if (e.record.verified && !this.init.verify(record)) return { kind: 'ignored' };
-      e.record = record;
+      e.record = record.retain();
       e.group = prefixGroup(record.addrs[0]);
       return { kind: 'updated' };
     }
@@ -219,16 +225,34 @@ export class RoutingTable {
     return true;
   }
 
-  /** The `count` entries closest to target, closest first; entries with failures are left out. */
+  /**
+   * The `count` entries closest to target, closest first; entries with failures are left out.
+   *
+   * Buckets come in distance classes, so only small groups are ever sorted: with b the bucket of
+   * target, entries of bucket b are closest (they agree with target on bit b), then all entries
+   * of buckets above b (their XOR with target has its top bit at b), then bucket b-1, b-2, ... 0
+   * (top bit at b-1, b-2, ...).
+   */
   closest(target: Uint8Array, count: number): PeerRecord[] {
-    const all: PeerRecord[] = [];
-    for (const b of this.buckets) {
-      if (!b) continue;
-      for (const e of b.entries) if (e.failures === 0) all.push(e.record);
+    const out: PeerRecord[] = [];
+    const b = this.bucketIndex(target); // 256 when target is our own id: every bucket is "below"
+    const take = (group: PeerRecord[]): void => {
+      group.sort((x, y) => compareDistance(x.nodeId, y.nodeId, target));
+      for (const r of group) out.push(r);
+    };
+    const live = (i: number, into: PeerRecord[]): PeerRecord[] => {
+      for (const e of this.buckets[i]?.entries ?? []) if (e.failures === 0) into.push(e.record);
+      return into;
+    };
+    if (b < this.buckets.length) take(live(b, []));
+    if (out.length < count) {
+      const above: PeerRecord[] = [];
+      for (let i = b + 1; i < this.buckets.length; i++) live(i, above);
+      take(above);
     }
-    all.sort((x, y) => compareDistance(x.nodeId, y.nodeId, target));
-    if (all.length > count) all.length = count;
-    return all;
+    for (let i = Math.min(b, this.buckets.length) - 1; i >= 0 && out.length < count; i--) take(live(i, []));
+    if (out.length > count) out.length = count;
+    return out;
   }
 
   /** Mark the bucket holding target as touched by a lookup (refresh skips it for a while). */

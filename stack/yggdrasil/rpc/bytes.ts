@@ -64,6 +64,11 @@ export class Reader {
     return v;
   }
 
+  /** A view of the bytes between two offsets already read (no copy). */
+  viewRange(start: number, end: number): Uint8Array {
+    return this.bytes.subarray(start, end);
+  }
+
   /** The bytes between two offsets already read, copied (for records kept beyond the message). */
   copyRange(start: number, end: number): Uint8Array {
     return this.bytes.slice(start, end);

@@ -15,7 +15,7 @@ import { PeerRecord } from '../records/peer-record.js';
 import { ProviderRecord } from '../records/provider-record.js';
 import { ValueRecord } from '../records/value-record.js';
 import { signingIdentity } from '../testing/records.js';
-import { decodeMessage, encodeMessage } from './codec.js';
+import { decodeMessage, encodeFramed, encodeMessage } from './codec.js';
 import { FrameDecoder, frame } from './framing.js';
 import type { Message } from './messages.js';
 
@@ -107,6 +107,15 @@ describe('DHT message codec', () => {
         expect(normalise(decodeMessage(encodeMessage(m)))).toEqual(normalise(m));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('encodeFramed is frame(encodeMessage(m)) in one buffer', () => {
+    fc.assert(
+      fc.property(message, (m) => {
+        expect(encodeFramed(m)).toEqual(frame(encodeMessage(m)));
+      }),
+      { numRuns: 100 },
     );
   });
 
