@@ -7,6 +7,7 @@
  * arrival to be no earlier than the previous one), so a slow segment holds back those behind it,
  * which is what TCP's in-order delivery does.
  */
+import { SimulationError } from './errors.js';
 import type { SimRng } from './rng.js';
 
 /** What a latency model may know about an endpoint. */
@@ -27,7 +28,7 @@ export interface LatencyModel {
   forLink(from: HostInfo, to: HostInfo): LatencySampler;
 }
 
-export class LatencyConfigError extends Error {
+export class LatencyConfigError extends SimulationError {
   override name = 'LatencyConfigError';
 }
 
