@@ -75,6 +75,8 @@ export const DEFAULT_RATE_BURST = 64;
 export const DEFAULT_RATE_PER_SECOND = 32;
 /** Sessions with nothing in flight and no traffic for this long are closed. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/** A session must be quiet this long before a new one may evict it (past maxSessions). */
+export const DEFAULT_MIN_IDLE_BEFORE_EVICT_MS = 1_000;
 /** Malformed messages a session may send before we close it. */
 export const DEFAULT_MAX_MALFORMED_PER_SESSION = 8;
 

@@ -207,7 +207,11 @@ describe('a small deployment (the daemon test, simulated)', () => {
 
 describe('session limits', () => {
   it('evicts the least recently active idle session past maxSessions, and lookups still work', async () => {
-    const net = await buildSimDht({ seed: 'limits', nodes: 10, init: { maxSessions: 3 } });
+    const net = await buildSimDht({
+      seed: 'limits',
+      nodes: 10,
+      init: { maxSessions: 3, minIdleBeforeEvictMs: 0 },
+    });
     for (const n of net.nodes) expect(n.dht.peers().length).toBeLessThanOrEqual(3);
     const c = net.sim.metrics().counters;
     expect(c['dht.session.evicted']).toBeGreaterThan(0);

@@ -35,6 +35,8 @@ export interface DhtInit {
   rateBurst?: number;
   ratePerSecond?: number;
   idleTimeoutMs?: number;
+  /** A session must be quiet this long before a newcomer may evict it (default 1 s). */
+  minIdleBeforeEvictMs?: number;
   maxMalformedPerSession?: number;
   maxMessageSize?: number;
   maxRecords?: number;
@@ -73,6 +75,7 @@ export function resolveOptions(init: DhtInit): DhtOptions {
     rateBurst: init.rateBurst ?? C.DEFAULT_RATE_BURST,
     ratePerSecond: init.ratePerSecond ?? C.DEFAULT_RATE_PER_SECOND,
     idleTimeoutMs: init.idleTimeoutMs ?? C.DEFAULT_IDLE_TIMEOUT_MS,
+    minIdleBeforeEvictMs: init.minIdleBeforeEvictMs ?? C.DEFAULT_MIN_IDLE_BEFORE_EVICT_MS,
     maxMalformedPerSession: init.maxMalformedPerSession ?? C.DEFAULT_MAX_MALFORMED_PER_SESSION,
     maxMessageSize: init.maxMessageSize ?? C.MAX_MESSAGE_SIZE,
     maxRecords: init.maxRecords ?? C.DEFAULT_MAX_RECORDS,

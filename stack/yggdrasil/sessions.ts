@@ -3,8 +3,9 @@
  * the same peer, and limits on what peers can make us hold (spec section 6.1):
  *
  *  - maxSessions in total (inbound + outbound). A new session past the limit first closes the
- *    least recently active idle session (nothing of ours in flight); if there is none, an inbound
- *    session is refused (closed) and an outbound connect fails with LimitError.
+ *    least recently active idle session (nothing of ours in flight, quiet for at least
+ *    minIdleBeforeEvictMs); if there is none, an inbound session is refused (closed) and an
+ *    outbound connect fails with LimitError.
  *  - maxSessionsPerPeer per NodeID (a simultaneous dial from both ends makes two; more are closed).
  *  - maxPendingDials outbound handshakes at once; past it connect fails with LimitError.
  *  - Sessions idle for idleTimeoutMs are closed by a sweep, so a node that talked to many peers
@@ -25,6 +26,7 @@ export interface SessionLimits {
   maxSessionsPerPeer: number;
   maxPendingDials: number;
   idleTimeoutMs: number;
+  minIdleBeforeEvictMs: number;
   dialTimeoutMs: number;
   rateBurst: number;
 }
@@ -211,9 +213,13 @@ export class SessionPool {
 
   /** Close the least recently active session with nothing of ours in flight. */
   private evictIdle(): boolean {
+    // Only sessions quiet for minIdleBeforeEvictMs: a peer may be waiting for our answer on a
+    // session that looks idle from here (its requests are not ours to count).
+    const quietSince = this.runtime.clock.now() - this.limits.minIdleBeforeEvictMs;
     let victim: PeerSession | undefined;
     for (const ps of this.all) {
-      if (ps.inflight === 0 && (!victim || ps.lastActiveMs < victim.lastActiveMs)) victim = ps;
+      if (ps.inflight > 0 || ps.lastActiveMs > quietSince) continue;
+      if (!victim || ps.lastActiveMs < victim.lastActiveMs) victim = ps;
     }
     if (!victim) return false;
     this.runtime.metrics.count('dht.session.evicted');
