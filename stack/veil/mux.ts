@@ -127,6 +127,12 @@ export class Mux implements StreamHost {
   close(err?: Error): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    // Every session close comes through here, most with no stream open: building the error (and
+    // its stack trace) only when a stream will see it keeps session teardown cheap.
+    if (this.streams.size === 0) {
+      this.scheduler.clear();
+      return;
+    }
     const streamErr =
       err instanceof NetError
         ? err
