@@ -8,7 +8,7 @@ import type { CryptoBackend } from '../crypto/types.js';
 import type { Listener, Runtime, Timer } from '../runtime.js';
 import { MAX_PROVIDERS } from './constants.js';
 import { DhtCore, type SessionEvent } from './core.js';
-import { DhtArgumentError, DhtStateError, UnreachableError } from './errors.js';
+import { DhtArgumentError, DhtStateError, InvalidRecordError, UnreachableError } from './errors.js';
 import { type DhtInit, resolveOptions } from './options.js';
 import { findNode } from './query/find-node.js';
 import { addProvider, findProviders, type ProviderInfo } from './query/providers.js';
@@ -207,7 +207,11 @@ export class Dht {
       record = r.peer;
     }
     if (!record) throw new UnreachableError(`node ${idHex.slice(0, 16)} not found`);
-    // Connect first so the round trip measures the overlay path, not the handshake.
+    // Connect first so the round trip measures the overlay path, not the handshake (and, as
+    // query() would, check a record we only heard of before dialing its addresses).
+    if (!core.pool.get(idHex) && !core.verifies(record)) {
+      throw new InvalidRecordError(`record of ${idHex.slice(0, 16)} does not verify`);
+    }
     await core.pool.connect(record);
     const t0 = core.runtime.clock.now();
     await core.query(record, { type: 'ping' });
