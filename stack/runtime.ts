@@ -111,7 +111,11 @@ export class AddressError extends NetError {
  * close() or setHandler(): events are always delivered from a later turn.
  */
 export interface ConnectionHandler {
-  /** Bytes in order. The chunk belongs to the receiver (the sender's buffer is not shared). */
+  /**
+   * Bytes in order. Treat the chunk as read-only: it may be the very buffer the sender wrote (the
+   * simulator does not copy), which a sender may have written to several connections. Copy it
+   * before modifying it in place.
+   */
   onData(chunk: Uint8Array): void;
   /** The send buffer fell below the low-water mark after write() returned false. */
   onDrain?(): void;
