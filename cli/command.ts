@@ -19,7 +19,7 @@ export interface Command {
 export interface CommandGroup {
   name: string;
   summary: string;
-  commands: Record<string, () => Promise<Command>>;
+  commands: Record<string, { summary: string; load: () => Promise<Command> }>;
 }
 
 export const processIo: Io = {

@@ -21,7 +21,7 @@ function topHelp(): string {
   const rows: [string, string][] = [];
   for (const [name, entry] of Object.entries(COMMANDS)) rows.push([name, entry.summary]);
   for (const g of Object.values(GROUPS)) {
-    for (const sub of Object.keys(g.commands)) rows.push([`${g.name} ${sub}`, g.summary]);
+    for (const [sub, c] of Object.entries(g.commands)) rows.push([`${g.name} ${sub}`, c.summary]);
   }
   const width = Math.max(...rows.map(([n]) => n.length)) + 2;
   for (const [n, s] of rows) lines.push(`  ${n.padEnd(width)}${s}`);
@@ -41,7 +41,7 @@ async function resolve(argv: string[]): Promise<{ command: Command; rest: string
       const subs = Object.keys(group.commands).join(', ');
       throw new UsageError(`'valhalla ${first}' needs a subcommand: one of ${subs}`);
     }
-    const load = group.commands[second];
+    const load = group.commands[second]?.load;
     if (!load) {
       const subs = Object.keys(group.commands).join(', ');
       throw new UsageError(`unknown subcommand '${first} ${second}': expected one of ${subs}`);

@@ -37,15 +37,24 @@ export const GROUPS: Record<string, CommandGroup> = {
     name: 'conformance',
     summary: 'run published test vectors through our implementation',
     commands: {
-      'noise-vectors': async () => (await import('./commands/conformance-noise.js')).command,
+      'noise-vectors': {
+        summary: 'run a Noise test-vector file (cacophony/snow JSON) through our Noise XX',
+        load: async () => (await import('./commands/conformance-noise.js')).command,
+      },
     },
   },
   veil: {
     name: 'veil',
     summary: 'Veil sessions over real TCP: a listener (echo/sink) and a dialer',
     commands: {
-      listen: async () => (await import('./commands/veil-listen.js')).command,
-      dial: async () => (await import('./commands/veil-dial.js')).command,
+      listen: {
+        summary: 'accept Veil sessions over TCP and echo or count what streams send',
+        load: async () => (await import('./commands/veil-listen.js')).command,
+      },
+      dial: {
+        summary: 'open a Veil session to a listener and exchange messages on N streams',
+        load: async () => (await import('./commands/veil-dial.js')).command,
+      },
     },
   },
 };

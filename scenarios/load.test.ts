@@ -93,3 +93,34 @@ describe('scenario loading', () => {
     expect(() => loadScenarioFile('does/not/exist.yaml')).toThrow(ScenarioError);
   });
 });
+
+describe('lookup workloads and stack options', () => {
+  const dht = `name: d
+duration: 30s
+nodes: { count: 10, joinOver: 5s }
+stack: { k: 8, alpha: 2, requestTimeout: 2s }
+workload:
+  - kind: lookup
+    count: 100
+    start: 10s
+    over: 10s
+`;
+  it('parses a lookup workload and stack options', () => {
+    const s = parseScenario(dht, 'd.yaml');
+    expect(s.workload).toEqual([{ kind: 'lookup', count: 100, startMs: 10_000, overMs: 10_000 }]);
+    expect(s.stack).toEqual({ k: 8, alpha: 2, requestTimeoutMs: 2000 });
+    expect(s.nodes.joinOverMs).toBe(5000);
+  });
+
+  it("reports the lookup branch's own error, not the ping branch's", () => {
+    const e = errorOf(dht.replace('count: 100', 'count: lots'));
+    expect(e.field).toBe('workload.0.count');
+    expect(e.found).toBe('"lots"');
+  });
+
+  it('rejects an out-of-range stack option', () => {
+    const e = errorOf(dht.replace('k: 8', 'k: 0'));
+    expect(e.field).toBe('stack.k');
+    expect(e.line).toBe(4);
+  });
+});

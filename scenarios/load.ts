@@ -81,16 +81,47 @@ function describe(v: unknown): string {
   return String(v);
 }
 
+/**
+ * In a oneOf keyed by "kind" or "model", errors from the branches whose discriminator does not
+ * match are noise: when the value names a real branch, keep only that branch's errors.
+ */
+/** The schema node at a JSON pointer like "#/properties/workload/items/oneOf". */
+function schemaAt(pointer: string): unknown {
+  let node: any = schema;
+  for (const part of pointer.replace(/^#\//, '').split('/')) node = node?.[part];
+  return node;
+}
+
+function dropOtherBranches(errors: ErrorObject[], data: unknown): ErrorObject[] {
+  const discs = errors.filter((e) => e.keyword === 'const' && /\/(kind|model)$/.test(e.instancePath));
+  const failedBranches: string[] = [];
+  for (const d of discs) {
+    const branch = d.schemaPath.replace(/properties\/(kind|model)\/const$/, '');
+    const oneOfPath = branch.replace(/\/\d+\/$/, '');
+    const branches = (schemaAt(oneOfPath) as unknown[] | undefined)?.length ?? 0;
+    const failing = discs.filter((x) => x.instancePath === d.instancePath).length;
+    // Every branch refused the value: it names no branch, and the discriminator error is the message.
+    if (failing >= branches) continue;
+    failedBranches.push(branch);
+  }
+  if (failedBranches.length === 0) return errors;
+  return errors.filter(
+    (e) => e.keyword !== 'oneOf' && !failedBranches.some((b) => e.schemaPath.startsWith(b)),
+  );
+}
+
 /** Pick the most useful ajv error: the deepest path, preferring concrete keywords over oneOf. */
 function schemaError(
   file: string,
   doc: Document,
   lc: LineCounter,
   data: unknown,
-  errors: ErrorObject[],
+  allErrors: ErrorObject[],
 ): ScenarioError {
+  let errors = allErrors;
   const score = (e: ErrorObject) =>
     e.instancePath.split('/').length * 10 + (e.keyword === 'oneOf' || e.keyword === 'const' ? 0 : 5);
+  errors = dropOtherBranches(errors, data);
   const sorted = [...errors].sort((a, b) => score(b) - score(a));
   // Discriminator first: a wrong "kind"/"model" explains every other error on that object.
   const disc = errors.find((e) => e.keyword === 'const' && /\/(kind|model)$/.test(e.instancePath));
@@ -181,14 +212,18 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
       );
     }
   }
-  const workload: Workload[] = (raw.workload ?? []).map((w: Record<string, any>) => ({
-    kind: 'ping',
-    everyMs: ms(w.every),
-    startMs: w.start === undefined ? 0 : ms(w.start),
-    stopMs: w.stop === undefined ? durationMs : ms(w.stop),
-  }));
+  const workload: Workload[] = (raw.workload ?? []).map((w: Record<string, any>): Workload => {
+    if (w.kind === 'lookup')
+      return { kind: 'lookup', count: w.count, startMs: ms(w.start), overMs: ms(w.over) };
+    return {
+      kind: 'ping',
+      everyMs: ms(w.every),
+      startMs: w.start === undefined ? 0 : ms(w.start),
+      stopMs: w.stop === undefined ? durationMs : ms(w.stop),
+    };
+  });
   workload.forEach((w, i) => {
-    if (w.everyMs <= 0) {
+    if (w.kind === 'ping' && w.everyMs <= 0) {
       const path = ['workload', i, 'every'];
       throw new ScenarioError(file, lineAt(doc, lc, path), path.join('.'), 'a positive duration', '0');
     }
@@ -203,7 +238,16 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
     description: raw.description,
     seed: raw.seed ?? 1,
     durationMs,
-    nodes: { count: raw.nodes.count, regions: raw.nodes.regions ?? [] },
+    nodes: {
+      count: raw.nodes.count,
+      regions: raw.nodes.regions ?? [],
+      joinOverMs: raw.nodes.joinOver === undefined ? 10_000 : ms(raw.nodes.joinOver),
+    },
+    stack: {
+      k: raw.stack?.k,
+      alpha: raw.stack?.alpha,
+      requestTimeoutMs: raw.stack?.requestTimeout === undefined ? undefined : ms(raw.stack.requestTimeout),
+    },
     network: {
       latency,
       jitterMs: raw.network?.jitter === undefined ? 0 : ms(raw.network.jitter),

@@ -21,7 +21,20 @@ export interface PingWorkload {
   stopMs: number;
 }
 
-export type Workload = PingWorkload;
+export interface LookupWorkload {
+  kind: 'lookup';
+  count: number;
+  startMs: number;
+  overMs: number;
+}
+
+export type Workload = PingWorkload | LookupWorkload;
+
+export interface StackSpec {
+  k?: number;
+  alpha?: number;
+  requestTimeoutMs?: number;
+}
 
 export type Comparator = '>=' | '<=' | '==' | '!=' | '>' | '<';
 
@@ -40,7 +53,8 @@ export interface Scenario {
   description?: string;
   seed: number;
   durationMs: number;
-  nodes: { count: number; regions: string[] };
+  nodes: { count: number; regions: string[]; joinOverMs: number };
+  stack: StackSpec;
   network: NetworkSpec;
   workload: Workload[];
   assertions: Assertion[];

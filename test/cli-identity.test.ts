@@ -47,7 +47,18 @@ describe('valhalla keygen / id', () => {
   });
 
   it('shows help for every command and exits 2 on unknown ones', async () => {
-    for (const cmd of [['run'], ['bench'], ['keygen'], ['id'], ['conformance', 'noise-vectors']]) {
+    for (const cmd of [
+      ['run'],
+      ['bench'],
+      ['keygen'],
+      ['id'],
+      ['node'],
+      ['bootstrap'],
+      ['ctl'],
+      ['veil', 'listen'],
+      ['veil', 'dial'],
+      ['conformance', 'noise-vectors'],
+    ]) {
       const h = captureIo();
       expect(await main([...cmd, '--help'], h.io)).toBe(0);
       expect(h.stdout()).toContain('Usage: valhalla');

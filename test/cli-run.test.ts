@@ -35,7 +35,8 @@ describe('valhalla run', () => {
   it('prints exactly one JSON object with the required fields', async () => {
     const { code, summary } = await runJson([small]);
     expect(code).toBe(0);
-    for (const k of ['seed', 'backend', 'traceHash', 'events', 'virtualTimeMs', 'wallMs']) expect(summary).toHaveProperty(k);
+    for (const k of ['seed', 'backend', 'traceHash', 'events', 'virtualTimeMs', 'wallMs'])
+      expect(summary).toHaveProperty(k);
     expect(summary.backend).toBe('sim');
     expect(summary.seed).toBe(5);
     expect(summary.virtualTimeMs).toBe(20_000);
@@ -54,7 +55,10 @@ describe('valhalla run', () => {
 
   it('exits 1 on a failed assertion and prints the command that reproduces it', async () => {
     const strict = join(dir, 'strict.yaml');
-    writeFileSync(strict, readFileSync(small, 'utf8').replace('ping.success_rate >= 0.95', 'ping.rtt_ms.p50 <= 1'));
+    writeFileSync(
+      strict,
+      readFileSync(small, 'utf8').replace('ping.success_rate >= 0.95', 'ping.rtt_ms.p50 <= 1'),
+    );
     const { code, summary, stderr } = await runJson([strict, '--seed', '9']);
     expect(code).toBe(1);
     expect(summary.passed).toBe(false);
@@ -84,5 +88,17 @@ describe('valhalla run', () => {
     expect(s.scenario).toBe('small');
     expect(c.stdout()).toBe(''); // the human summary goes to stderr
     expect(c.stderr()).toContain('traceHash');
+  });
+});
+
+describe('the README quickstart scenario', () => {
+  it('joins a 50-node DHT over real Veil sessions, passes its assertions, and reproduces its traceHash', async () => {
+    const a = await runJson(['scenarios/quickstart.yaml']);
+    expect(a.code).toBe(0);
+    expect(a.summary.metrics['lookup.count']).toBe(500);
+    expect(a.summary.metrics['lookup.success_rate']).toBeGreaterThanOrEqual(0.99);
+    expect(a.summary.metrics['veil.handshakes']).toBeGreaterThan(49);
+    const b = await runJson(['scenarios/quickstart.yaml']);
+    expect(b.summary.traceHash).toBe(a.summary.traceHash);
   });
 });
