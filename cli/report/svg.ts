@@ -1,0 +1,280 @@
+/**
+ * A small SVG plotting surface, rendered to a string on the server: the report must open offline
+ * in any browser with no script, so charts are drawn here rather than by a JS chart library.
+ * A Plot owns a frame (margins, grid, axes with ticks and labels, a legend) and collects marks
+ * (lines, bars, bands, vertical markers) drawn clipped to the plot area. All text is escaped.
+ */
+
+import { escapeHtml, fmtTick } from './format.js';
+import type { Scale } from './scale.js';
+
+export interface Margin {
+  top: number;
+  right: number;
+  bottom: number;
+  left: number;
+}
+
+export interface Axis {
+  scale: Scale;
+  label: string;
+  format?: (v: number) => string;
+}
+
+export interface LegendItem {
+  label: string;
+  color: string;
+  /** 'line' for a series, 'box' for bars and bands. */
+  swatch?: 'line' | 'box';
+  dash?: boolean;
+}
+
+const CHAR_PX = 6.6; // average glyph width of the 12 px sans-serif used for labels, for layout estimates
+const FONT = 'system-ui, -apple-system, "Segoe UI", "DejaVu Sans", "Liberation Sans", sans-serif';
+const INK = '#333';
+const GRID = '#e6e6e6';
+
+/** Pixel coordinates with one decimal: enough for a sharp line, short enough for a 10k-point path. */
+export function px(v: number): string {
+  return (Math.round(v * 10) / 10).toString();
+}
+
+/** Estimated width of a label in pixels at `sizePx`, for placing text without measuring it. */
+export function textWidth(text: string, sizePx = 12): number {
+  return text.length * CHAR_PX * (sizePx / 12);
+}
+
+export class Plot {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+  x: Axis | undefined;
+  y: Axis | undefined;
+  private readonly marks: string[] = [];
+  private readonly overlay: string[] = [];
+  private legendItems: LegendItem[] = [];
+
+  /** `id` must be unique in the page: it names the clip path (and keeps the output deterministic). */
+  constructor(
+    readonly id: string,
+    readonly width: number,
+    readonly height: number,
+    margin: Partial<Margin> = {},
+  ) {
+    const m = { top: 30, right: 18, bottom: 46, left: 62, ...margin };
+    this.left = m.left;
+    this.right = width - m.right;
+    this.top = m.top;
+    this.bottom = height - m.bottom;
+  }
+
+  get xRange(): [number, number] {
+    return [this.left, this.right];
+  }
+
+  get yRange(): [number, number] {
+    return [this.bottom, this.top];
+  }
+
+  /** A polyline through (xs[i], ys[i]); a NaN y breaks the line, so a window with no data shows as a gap. */
+  line(
+    xs: ArrayLike<number>,
+    ys: ArrayLike<number>,
+    color: string,
+    opts: { widthPx?: number; dash?: boolean; step?: boolean } = {},
+  ): void {
+    const { x, y } = this.axes();
+    let d = '';
+    let pen = false;
+    for (let i = 0; i < xs.length; i++) {
+      if (Number.isNaN(ys[i]!)) {
+        pen = false;
+        continue;
+      }
+      const X = px(x.scale.at(xs[i]!));
+      const Y = px(y.scale.at(ys[i]!));
+      if (pen && opts.step)
+        d += `H${X}V${Y}`; // a CDF is a step function: across, then up
+      else d += `${pen ? 'L' : 'M'}${X} ${Y}`;
+      pen = true;
+    }
+    if (d === '') return;
+    const dash = opts.dash ? ' stroke-dasharray="5 4"' : '';
+    this.marks.push(
+      `<path d="${d}" fill="none" stroke="${color}" stroke-width="${opts.widthPx ?? 2}" stroke-linejoin="round"${dash}/>`,
+    );
+  }
+
+  /** Dots at points, for sparse series where a line alone would hide that there are few samples. */
+  dots(xs: ArrayLike<number>, ys: ArrayLike<number>, color: string, radiusPx = 2.5): void {
+    const { x, y } = this.axes();
+    let out = '';
+    for (let i = 0; i < xs.length; i++) {
+      if (Number.isNaN(ys[i]!)) continue;
+      out += `<circle cx="${px(x.scale.at(xs[i]!))}" cy="${px(y.scale.at(ys[i]!))}" r="${radiusPx}"/>`;
+    }
+    if (out !== '') this.marks.push(`<g fill="${color}">${out}</g>`);
+  }
+
+  /** A rectangle in data coordinates; `title` becomes the hover tooltip. */
+  rect(x0: number, x1: number, y0: number, y1: number, color: string, title?: string): void {
+    const { x, y } = this.axes();
+    const X0 = Math.min(x.scale.at(x0), x.scale.at(x1));
+    const X1 = Math.max(x.scale.at(x0), x.scale.at(x1));
+    const Y0 = Math.min(y.scale.at(y0), y.scale.at(y1));
+    const Y1 = Math.max(y.scale.at(y0), y.scale.at(y1));
+    const tip = title === undefined ? '' : `<title>${escapeHtml(title)}</title>`;
+    this.marks.push(
+      `<rect x="${px(X0)}" y="${px(Y0)}" width="${px(X1 - X0)}" height="${px(Y1 - Y0)}" fill="${color}">${tip}</rect>`,
+    );
+  }
+
+  /** A full-height band between two x values (a partition's duration). */
+  band(x0: number, x1: number, color: string, title?: string): void {
+    const { x } = this.axes();
+    const X0 = x.scale.at(x0);
+    const X1 = x.scale.at(x1);
+    const tip = title === undefined ? '' : `<title>${escapeHtml(title)}</title>`;
+    this.marks.unshift(
+      `<rect x="${px(X0)}" y="${px(this.top)}" width="${px(Math.max(0, X1 - X0))}" height="${px(this.bottom - this.top)}" fill="${color}">${tip}</rect>`,
+    );
+  }
+
+  /** A vertical marker at x, optionally labelled at `labelRow` lines below the top of the plot. */
+  vline(
+    xv: number,
+    color: string,
+    opts: {
+      dash?: boolean;
+      label?: string;
+      labelRow?: number;
+      title?: string;
+      widthPx?: number;
+      opacity?: number;
+    } = {},
+  ): void {
+    const X = this.axes().x.scale.at(xv);
+    if (X < this.left - 0.5 || X > this.right + 0.5) return;
+    const dash = opts.dash ? ' stroke-dasharray="4 3"' : '';
+    const alpha = opts.opacity === undefined ? '' : ` stroke-opacity="${opts.opacity}"`;
+    const tip = opts.title === undefined ? '' : `<title>${escapeHtml(opts.title)}</title>`;
+    this.marks.push(
+      `<line x1="${px(X)}" x2="${px(X)}" y1="${px(this.top)}" y2="${px(this.bottom)}" stroke="${color}" stroke-width="${opts.widthPx ?? 1.5}"${dash}${alpha}>${tip}</line>`,
+    );
+    if (opts.label === undefined) return;
+    const y = this.top + 13 + 14 * (opts.labelRow ?? 0);
+    // Labels read to the right of their line unless that would run off the plot.
+    const flip = X + 4 + textWidth(opts.label, 11) > this.right;
+    const tx = flip ? X - 4 : X + 4;
+    this.overlay.push(
+      `<text x="${px(tx)}" y="${px(y)}" font-size="11" fill="${color}" text-anchor="${flip ? 'end' : 'start'}" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeHtml(opts.label)}</text>`,
+    );
+  }
+
+  /** Text at a data position, for annotating a mark. */
+  note(
+    xv: number,
+    yv: number,
+    text: string,
+    color = INK,
+    anchor: 'start' | 'middle' | 'end' = 'middle',
+  ): void {
+    const { x, y } = this.axes();
+    this.overlay.push(
+      `<text x="${px(x.scale.at(xv))}" y="${px(y.scale.at(yv))}" font-size="11" fill="${color}" text-anchor="${anchor}">${escapeHtml(text)}</text>`,
+    );
+  }
+
+  legend(items: LegendItem[]): void {
+    this.legendItems = items;
+  }
+
+  render(ariaLabel: string): string {
+    const frame = this.x && this.y ? this.renderAxes(this.x, this.y) : '';
+    const clip = `clip-${this.id}`;
+    return [
+      `<svg xmlns="http://www.w3.org/2000/svg" class="plot" id="svg-${this.id}" viewBox="0 0 ${this.width} ${this.height}" width="${this.width}" height="${this.height}" role="img" aria-label="${escapeHtml(ariaLabel)}" font-family='${FONT}'>`,
+      `<defs><clipPath id="${clip}"><rect x="${this.left}" y="${this.top}" width="${this.right - this.left}" height="${this.bottom - this.top}"/></clipPath></defs>`,
+      frame,
+      `<g clip-path="url(#${clip})">${this.marks.join('')}</g>`,
+      this.overlay.join(''),
+      this.renderLegend(),
+      '</svg>',
+    ].join('\n');
+  }
+
+  /** A frame with a message in place of data, so an empty table still explains itself. */
+  static empty(id: string, width: number, height: number, message: string): string {
+    const p = new Plot(id, width, height);
+    p.overlay.push(
+      `<rect x="${p.left}" y="${p.top}" width="${p.right - p.left}" height="${p.bottom - p.top}" fill="#fafafa" stroke="${GRID}"/>`,
+      `<text x="${px((p.left + p.right) / 2)}" y="${px((p.top + p.bottom) / 2)}" font-size="14" fill="#777" text-anchor="middle">${escapeHtml(message)}</text>`,
+    );
+    return p.render(message);
+  }
+
+  private axes(): { x: Axis; y: Axis } {
+    if (!this.x || !this.y) throw new Error(`plot ${this.id}: set x and y before drawing`);
+    return { x: this.x, y: this.y };
+  }
+
+  private renderAxes(x: Axis, y: Axis): string {
+    const out: string[] = [];
+    const fx = x.format ?? fmtTick;
+    const fy = y.format ?? fmtTick;
+    for (const t of y.scale.ticks) {
+      const Y = px(y.scale.at(t));
+      out.push(`<line x1="${this.left}" x2="${this.right}" y1="${Y}" y2="${Y}" stroke="${GRID}"/>`);
+      out.push(
+        `<text x="${this.left - 6}" y="${Y}" dy="0.32em" font-size="12" fill="${INK}" text-anchor="end">${escapeHtml(fy(t))}</text>`,
+      );
+    }
+    for (const t of x.scale.ticks) {
+      const X = px(x.scale.at(t));
+      out.push(`<line x1="${X}" x2="${X}" y1="${this.bottom}" y2="${this.bottom + 5}" stroke="${INK}"/>`);
+      out.push(
+        `<text x="${X}" y="${this.bottom + 18}" font-size="12" fill="${INK}" text-anchor="middle">${escapeHtml(fx(t))}</text>`,
+      );
+    }
+    out.push(
+      `<path d="M${this.left} ${this.top}V${this.bottom}H${this.right}" fill="none" stroke="${INK}"/>`,
+    );
+    const midX = px((this.left + this.right) / 2);
+    out.push(
+      `<text x="${midX}" y="${this.height - 8}" font-size="12" fill="${INK}" text-anchor="middle">${escapeHtml(x.label)}</text>`,
+    );
+    const midY = px((this.top + this.bottom) / 2);
+    out.push(
+      `<text transform="translate(14 ${midY}) rotate(-90)" font-size="12" fill="${INK}" text-anchor="middle">${escapeHtml(y.label)}</text>`,
+    );
+    return out.join('');
+  }
+
+  /** One row above the plot area, items left to right; what does not fit is dropped with "…". */
+  private renderLegend(): string {
+    let X = this.left;
+    const Y = this.top - 12;
+    const out: string[] = [];
+    for (const item of this.legendItems) {
+      const w = 22 + textWidth(item.label) + 14;
+      if (X + w > this.width - 4) {
+        out.push(`<text x="${px(X)}" y="${Y}" dy="0.32em" font-size="12" fill="${INK}">…</text>`);
+        break;
+      }
+      if (item.swatch === 'box')
+        out.push(`<rect x="${px(X)}" y="${Y - 5}" width="16" height="10" fill="${item.color}"/>`);
+      else {
+        const dash = item.dash ? ' stroke-dasharray="4 3"' : '';
+        out.push(
+          `<line x1="${px(X)}" x2="${px(X + 16)}" y1="${Y}" y2="${Y}" stroke="${item.color}" stroke-width="2.5"${dash}/>`,
+        );
+      }
+      out.push(
+        `<text x="${px(X + 22)}" y="${Y}" dy="0.32em" font-size="12" fill="${INK}">${escapeHtml(item.label)}</text>`,
+      );
+      X += w;
+    }
+    return out.join('');
+  }
+}
