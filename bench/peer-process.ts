@@ -39,9 +39,12 @@ export function spawnVeilListener(mode: 'echo' | 'sink'): Promise<PeerProcess> {
   return start([CLI, 'veil', 'listen', '--listen', '127.0.0.1:0', `--${mode}`, '--json']);
 }
 
-/** The plain node:net sink (raw-tcp-peer.ts) as a child process. */
-export function spawnRawTcpPeer(): Promise<PeerProcess> {
-  return start([RAW_PEER]);
+/**
+ * The plain node:net sink (raw-tcp-peer.ts) as a child process; with openRecordBytes it opens
+ * sealed records of that size (sealed-records.ts) and counts their plaintext.
+ */
+export function spawnRawTcpPeer(openRecordBytes?: number): Promise<PeerProcess> {
+  return start(openRecordBytes === undefined ? [RAW_PEER] : [RAW_PEER, '--open', String(openRecordBytes)]);
 }
 
 function start(args: string[]): Promise<PeerProcess> {

@@ -8,6 +8,11 @@
  * clock runs from the first write until the sink's 8-byte answer arrives, so it stops only once
  * the receiving application has counted every byte; the count is checked against what was sent.
  * A 64 MiB transfer on the same path warms up the JIT first and is not counted.
+ *
+ * Two references are measured in the same run: raw node:net (the ceiling of the socket path) and
+ * "sealed" node:net, where each 64 KiB write is one ChaCha20-Poly1305 record and nothing else
+ * (sealed-records.ts): the floor cost of any encrypted transport here, so percentOfSealed shows
+ * what Bifrost, the mux and flow control add on top of the cryptography itself.
  */
 
 import * as net from 'node:net';
@@ -18,10 +23,12 @@ import type { Connection } from '../stack/runtime.js';
 import { Veil } from '../stack/veil/veil.js';
 import { type PeerProcess, round, spawnRawTcpPeer, spawnVeilListener } from './peer-process.js';
 import type { Figures } from './registry.js';
+import { RecordCipher, recordBytes } from './sealed-records.js';
 
 export const THROUGHPUT_ANCHORS: Record<string, string> = {
   megabytesPerSec: 'js-libp2p 337 MB/s [318-400] (target >= 675 MB/s and >= 40% of raw)',
   rawTcpMegabytesPerSec: 'ANCHORS raw node:net 1,710 MB/s [1,261-2,376]',
+  sealedTcpMegabytesPerSec: 'node:net + one AEAD record per write, no framing/mux (same run)',
   receiverCpuPercent: 'js-libp2p receiver 94%',
 };
 
@@ -63,20 +70,27 @@ export async function benchThroughput(opts: ThroughputBenchOptions = {}): Promis
   progress(`Veil: ${mib(total)} MiB in ${writeBytes / KiB} KiB writes (after a ${mib(warmup)} MiB warm-up)`);
   const veil = await veilTransfer(chunk, total, warmup);
   progress(`raw node:net: the same transfer`);
-  const raw = await rawTransfer(chunk, total, warmup);
+  const raw = await rawTransfer(chunk, total, warmup, false);
+  progress(`raw node:net with each write sealed (ChaCha20-Poly1305, no framing or mux): the same transfer`);
+  const sealed = await rawTransfer(chunk, total, warmup, true);
   const veilMBps = total / MB / (veil.ms / 1000);
   const rawMBps = total / MB / (raw.ms / 1000);
+  const sealedMBps = total / MB / (sealed.ms / 1000);
   return {
     totalBytes: total,
     writeBytes,
     megabytesPerSec: Math.round(veilMBps),
     rawTcpMegabytesPerSec: Math.round(rawMBps),
     percentOfRaw: round((100 * veilMBps) / rawMBps, 1),
+    sealedTcpMegabytesPerSec: Math.round(sealedMBps),
+    percentOfSealed: round((100 * veilMBps) / sealedMBps, 1),
     seconds: round(veil.ms / 1000),
     senderCpuPercent: round((100 * veil.senderCpuMs) / veil.ms, 1),
     receiverCpuPercent: round((100 * veil.receiverCpuMs) / veil.ms, 1),
     rawSenderCpuPercent: round((100 * raw.senderCpuMs) / raw.ms, 1),
     rawReceiverCpuPercent: round((100 * raw.receiverCpuMs) / raw.ms, 1),
+    sealedSenderCpuPercent: round((100 * sealed.senderCpuMs) / sealed.ms, 1),
+    sealedReceiverCpuPercent: round((100 * sealed.receiverCpuMs) / sealed.ms, 1),
   };
 }
 
@@ -96,11 +110,17 @@ async function veilTransfer(chunk: Uint8Array, total: number, warmup: number): P
   }
 }
 
-async function rawTransfer(chunk: Uint8Array, total: number, warmup: number): Promise<Transfer> {
-  const sink = await spawnRawTcpPeer();
+/** Plain node:net; sealed: each write goes out as one sealed record (sealed-records.ts). */
+async function rawTransfer(
+  chunk: Uint8Array,
+  total: number,
+  warmup: number,
+  sealed: boolean,
+): Promise<Transfer> {
+  const sink = await spawnRawTcpPeer(sealed ? recordBytes(chunk.length) : undefined);
   try {
-    if (warmup > 0) await sendAll(await rawConnection(sink.listen), chunk, warmup);
-    const socket = await rawConnection(sink.listen);
+    if (warmup > 0) await sendAll(await rawConnection(sink.listen, sealed), chunk, warmup);
+    const socket = await rawConnection(sink.listen, sealed);
     return await measured(sink, () => sendAll(socket, chunk, total));
   } finally {
     await sink.stop();
@@ -164,7 +184,8 @@ interface RawConnection extends Sendable {
   setHandler(h: { onData(c: Uint8Array): void; onDrain(): void; onClose(err?: Error): void }): void;
 }
 
-function rawConnection(addr: string): Promise<RawConnection> {
+function rawConnection(addr: string, sealed: boolean): Promise<RawConnection> {
+  const cipher = sealed ? new RecordCipher() : undefined;
   const colon = addr.lastIndexOf(':');
   return new Promise((resolve, reject) => {
     const socket = net.connect({
@@ -180,7 +201,7 @@ function rawConnection(addr: string): Promise<RawConnection> {
         failure = err;
       });
       resolve({
-        write: (c) => socket.write(c),
+        write: (c) => socket.write(cipher === undefined ? c : cipher.seal(c)),
         end: () => socket.end(),
         setHandler(h) {
           socket.on('data', h.onData);
