@@ -55,7 +55,7 @@ export function latencyChart(lookups: readonly LookupRecord[]): Chart {
   p.line([p.x.scale.domain[0], p.x.scale.domain[1]], [success, success], '#999', { widthPx: 1, dash: true });
   // At the left end, where the curve is still low, the label cannot collide with it or with the
   // percentile labels at the top.
-  p.note(p.x.scale.domain[0], success, `  found ${fmtPercent(success)}`, '#666', 'start');
+  p.note(p.x.scale.domain[0], success, `found ${fmtPercent(success)}`, '#666', 'start');
   const marks: [string, number, string][] = [
     ['p50', cdf.p50, COLORS.p50],
     ['p90', cdf.p90, COLORS.p90],

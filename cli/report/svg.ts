@@ -181,8 +181,9 @@ export class Plot {
     anchor: 'start' | 'middle' | 'end' = 'middle',
   ): void {
     const { x, y } = this.axes();
+    const dx = anchor === 'start' ? 4 : anchor === 'end' ? -4 : 0; // clear of the mark it annotates
     this.overlay.push(
-      `<text x="${px(x.scale.at(xv))}" y="${px(y.scale.at(yv))}" font-size="11" fill="${color}" text-anchor="${anchor}">${escapeHtml(text)}</text>`,
+      `<text x="${px(x.scale.at(xv) + dx)}" y="${px(y.scale.at(yv) - 4)}" font-size="11" fill="${color}" text-anchor="${anchor}">${escapeHtml(text)}</text>`,
     );
   }
 
