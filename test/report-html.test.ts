@@ -121,7 +121,7 @@ describe('renderReport', () => {
     expect(out).toContain('This scenario makes no assertions.');
   });
 
-  it('draws frequent events (churn) as unlabelled lines counted in the legend', () => {
+  it('draws frequent events (churn) as a rug, counted in the legend', () => {
     const churn: FaultRecord[] = Array.from({ length: 2000 }, (_, i) => ({
       tMs: 100 + i * 80,
       kind: i % 2 ? 'join' : 'leave',
@@ -131,6 +131,9 @@ describe('renderReport', () => {
     const out = renderReport(summary, { ...records, faults: [...churn, ...records.faults] });
     const success = figureOf(out, 'success-over-time');
     expect(success).toContain('>leave ×1,000</text>');
+    expect(success).toContain('<title>leave: 1,000 events</title></path>'); // the rug
+    // One rug tick per pixel column, not one element per event in each of the 8 time charts.
+    expect(out.length - html.length).toBeLessThan(150_000);
     expect(success).not.toContain('>leave 0</text>');
     expect(success).toContain('>partition left|right</text>');
   });

@@ -37,7 +37,8 @@ export function latencyChart(lookups: readonly LookupRecord[]): Chart {
     const msg = lookups.length === 0 ? 'no lookups recorded' : 'no lookup succeeded';
     return { id, title, subtitle: '', body: Plot.empty(id, HALF_W, HALF_H, msg) };
   }
-  const p = new Plot(id, HALF_W, HALF_H);
+  // p50, p90 and p99 each get a label row above the plot, clear of the curve.
+  const p = new Plot(id, HALF_W, HALF_H, { labelRows: 3 });
   const lo = cdf.xs[0]!;
   const hi = cdf.xs[cdf.xs.length - 1]!;
   // Latencies spread over decades (fast local hits, slow timeouts) read better on a log axis.
@@ -63,7 +64,7 @@ export function latencyChart(lookups: readonly LookupRecord[]): Chart {
   ];
   for (const [row, [name, v, color]] of marks.entries()) {
     const label = `${name} ${fmtTick(Number(v.toPrecision(3)))} ms`;
-    p.vline(v, color, { dash: true, label, labelRow: row + 1 });
+    p.vline(v, color, { dash: true, label, labelRow: row });
   }
   p.line([cdf.xs[0]!, ...cdf.xs], [0, ...cdf.ys], COLORS.primary, { step: true, widthPx: 2.5 });
   p.legend([

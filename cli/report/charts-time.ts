@@ -5,12 +5,12 @@
  */
 
 import { type Chart, COLORS } from './charts-dist.js';
-import { drawEvents } from './events.js';
+import { drawEvents, labelRowsNeeded } from './events.js';
 import { escapeHtml, fmtDuration, fmtNumber, fmtTick } from './format.js';
 import type { FaultRecord, LookupRecord, MessageRecord, SampleRecord } from './records.js';
 import { linearScale } from './scale.js';
 import { type Series, samplesByMetric, successOverTime, trafficByKind } from './series.js';
-import { type Axis, Plot } from './svg.js';
+import { type Axis, LABEL_ROW_PX, Plot } from './svg.js';
 
 const WIDE_W = 1200;
 const PALETTE = ['#2f6db3', '#e07b39', '#3a8d5c', '#8a4fb0', '#c9a227', '#17a2b8', '#d1495b', '#7f7f7f'];
@@ -52,7 +52,10 @@ export function successChart(
     ys = s.vs;
     subtitle = `sampled metric ${s.name}; shaded: partitioned.`;
   }
-  const p = new Plot(id, WIDE_W, 340);
+  // The x axis does not depend on the top margin, so a first frame tells how many label rows to reserve.
+  const probe = new Plot(id, WIDE_W, 340);
+  const rows = labelRowsNeeded(faults, timeAxis(probe, endMs).scale, probe.right);
+  const p = new Plot(id, WIDE_W, 340 + rows * LABEL_ROW_PX, { labelRows: rows });
   p.x = timeAxis(p, endMs);
   p.y = {
     scale: linearScale([0, 1], p.yRange),
@@ -71,14 +74,16 @@ function metricPlot(s: Series, index: number, faults: readonly FaultRecord[], en
   p.x = timeAxis(p, endMs);
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
+  let integer = true;
   for (const v of s.vs) {
     if (Number.isNaN(v)) continue;
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
+    integer &&= Number.isInteger(v);
   }
   // Counts and sizes read against zero; start there unless the values sit far above it.
   if (lo >= 0 && lo < hi * 0.5) lo = 0;
-  p.y = { scale: linearScale([lo, hi], p.yRange, { ticks: 4 }), label: '' };
+  p.y = { scale: linearScale([lo, hi], p.yRange, { ticks: 4, integer }), label: '' };
   drawEvents(p, faults, endMs, false);
   p.line(s.ts, s.vs, PALETTE[0]!, { widthPx: 2 });
   if (s.ts.length <= 60) p.dots(s.ts, s.vs, PALETTE[0]!);
@@ -122,13 +127,13 @@ export function trafficCharts(
     let hi = 0;
     for (const k of t.kinds) for (const v of k[pick]) hi = Math.max(hi, v);
     p.y = { scale: linearScale([0, hi], p.yRange, { ticks: 4 }), label: yLabel };
-    drawEvents(p, faults, endMs, false);
+    const events = drawEvents(p, faults, endMs, false);
     t.kinds.forEach((k, i) => {
       const color = PALETTE[i % PALETTE.length]!;
       p.line(k.ts, k[pick], color, { widthPx: 1.8 });
       if (k.ts.length <= 60) p.dots(k.ts, k[pick], color, 2);
     });
-    p.legend(t.kinds.map((k, i) => ({ label: k.kind, color: PALETTE[i % PALETTE.length]! })));
+    p.legend([...t.kinds.map((k, i) => ({ label: k.kind, color: PALETTE[i % PALETTE.length]! })), ...events]);
     return { id, title, subtitle: `${yLabel}${per}, by message kind.`, wide: true, body: p.render(title) };
   };
   return [

@@ -44,7 +44,7 @@ function trim(v: number): string {
 export function fmtDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a';
   if (ms < 1000) return `${fmtNumber(Number(ms.toPrecision(3)))} ms`;
-  if (ms < 120_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  if (ms < 120_000) return `${Number((ms / 1000).toFixed(ms < 10_000 ? 2 : 1))} s`; // 5 s, 2.25 s, 41.3 s
   const min = Math.floor(ms / 60_000);
   const s = Math.round((ms - min * 60_000) / 1000);
   return `${min} min ${String(s).padStart(2, '0')} s`;

@@ -25,7 +25,7 @@ header.run { padding: 16px 18px; background: #fff; border: 1px solid #dfe1e5; bo
 .verdict { display: inline-block; padding: 2px 10px; border-radius: 4px; font-weight: 600; color: #fff; font-size: 13px; vertical-align: middle; }
 .verdict.pass { background: #2e7d32; } .verdict.fail { background: #c62828; }
 dl.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(270px, 1fr)); gap: 4px 18px; margin: 12px 0 0; }
-dl.facts div { display: flex; gap: 8px; min-width: 0; }
+dl.facts div { display: flex; gap: 8px; min-width: 0; } dl.facts div.span2 { grid-column: span 2; }
 dl.facts dt { color: #666; flex: none; } dl.facts dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 code, pre, .mono { font-family: ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 12.5px; }
 pre.cmd { background: #f6f8fa; border: 1px solid #e3e5e8; border-radius: 4px; padding: 8px 10px; margin: 10px 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -67,7 +67,7 @@ function header(s: RunSummary): string {
   const dl = facts.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join('');
   return `<header class="run">
 <h1>${escapeHtml(s.scenario)} ${verdictBadge(s.passed)}</h1>
-<dl class="facts">${dl}<div><dt>traceHash</dt><dd class="mono">${escapeHtml(s.traceHash)}</dd></div></dl>
+<dl class="facts">${dl}<div class="span2"><dt>traceHash</dt><dd class="mono">${escapeHtml(s.traceHash)}</dd></div></dl>
 <pre class="cmd" title="reproduces this run: same scenario, same seed, same trace">$ ${escapeHtml(s.reproduce)}</pre>
 </header>`;
 }

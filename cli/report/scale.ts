@@ -43,11 +43,12 @@ function ticksOf(lo: number, hi: number, step: number): number[] {
 /**
  * A linear scale. With `nice` the domain is widened to whole ticks (for value axes); without it the
  * domain is kept exactly (for time axes, which must line up across charts) and ticks fall inside.
+ * With `integer` ticks are whole numbers.
  */
 export function linearScale(
   domain: [number, number],
   range: [number, number],
-  opts: { ticks?: number; nice?: boolean } = {},
+  opts: { ticks?: number; nice?: boolean; integer?: boolean } = {},
 ): Scale {
   const count = opts.ticks ?? 5;
   let [lo, hi] = domain;
@@ -56,6 +57,12 @@ export function linearScale(
   else {
     if (!(hi > lo)) hi = lo + 1;
     step = niceStep(hi - lo, count);
+  }
+  // A count (nodes alive, table size) has no values between integers; neither should its ticks.
+  if (opts.integer && step < 1) {
+    step = 1;
+    [lo, hi] = [Math.floor(lo), Math.ceil(hi)];
+    if (hi === lo) hi = lo + 1;
   }
   const [r0, r1] = range;
   const k = (r1 - r0) / (hi - lo);

@@ -9,7 +9,9 @@ import { escapeHtml, fmtTick } from './format.js';
 import type { Scale } from './scale.js';
 
 export interface Margin {
-  top: number;
+  top: number; // room for the legend
+  /** Rows of marker labels between the legend and the plot area, so labels never cover data. */
+  labelRows: number;
   right: number;
   bottom: number;
   left: number;
@@ -24,8 +26,8 @@ export interface Axis {
 export interface LegendItem {
   label: string;
   color: string;
-  /** 'line' for a series, 'box' for bars and bands. */
-  swatch?: 'line' | 'box';
+  /** 'line' for a series, 'box' for bars and bands, 'rug' for a strip of event ticks. */
+  swatch?: 'line' | 'box' | 'rug';
   dash?: boolean;
 }
 
@@ -33,10 +35,36 @@ const CHAR_PX = 6.6; // average glyph width of the 12 px sans-serif used for lab
 const FONT = 'system-ui, -apple-system, "Segoe UI", "DejaVu Sans", "Liberation Sans", sans-serif';
 const INK = '#333';
 const GRID = '#e6e6e6';
+const RUG_PX = 8; // height of one strip of event ticks
 
 /** Pixel coordinates with one decimal: enough for a sharp line, short enough for a 10k-point path. */
 export function px(v: number): string {
   return (Math.round(v * 10) / 10).toString();
+}
+
+export const LABEL_ROW_PX = 14; // one row of 11 px marker labels
+const LABEL_GAP_PX = 8; // least space between two labels on one row
+
+/**
+ * Assigns each marker label (at pixel x, in order) a row: the first of `rows` rows where it does not
+ * overlap the previous label, reading right of its line, or left of it where it would run past
+ * `rightPx`. A label with no free row gets no row (its line and tooltip stay).
+ */
+export function placeLabels(
+  items: readonly { x: number; text: string }[],
+  rows: number,
+  rightPx: number,
+): ({ row: number; flip: boolean } | undefined)[] {
+  const rowEnd = new Array<number>(rows).fill(Number.NEGATIVE_INFINITY);
+  return items.map(({ x, text }) => {
+    const w = textWidth(text, 11) + 4;
+    const flip = x + w > rightPx;
+    const [x0, x1] = flip ? [x - w, x] : [x, x + w];
+    const row = rowEnd.findIndex((end) => end + LABEL_GAP_PX <= x0);
+    if (row < 0) return undefined;
+    rowEnd[row] = x1;
+    return { row, flip };
+  });
 }
 
 /** Estimated width of a label in pixels at `sizePx`, for placing text without measuring it. */
@@ -49,6 +77,8 @@ export class Plot {
   readonly right: number;
   readonly top: number;
   readonly bottom: number;
+  private readonly legendY: number;
+  private readonly labelTop: number;
   x: Axis | undefined;
   y: Axis | undefined;
   private readonly marks: string[] = [];
@@ -62,10 +92,12 @@ export class Plot {
     readonly height: number,
     margin: Partial<Margin> = {},
   ) {
-    const m = { top: 30, right: 18, bottom: 46, left: 62, ...margin };
+    const m = { top: 30, labelRows: 0, right: 18, bottom: 46, left: 62, ...margin };
     this.left = m.left;
     this.right = width - m.right;
-    this.top = m.top;
+    this.legendY = m.top - 12;
+    this.labelTop = m.top;
+    this.top = m.top + m.labelRows * LABEL_ROW_PX;
     this.bottom = height - m.bottom;
   }
 
@@ -141,7 +173,11 @@ export class Plot {
     );
   }
 
-  /** A vertical marker at x, optionally labelled at `labelRow` lines below the top of the plot. */
+  /**
+   * A vertical marker at x. A label goes into row `labelRow` of the strip above the plot (see
+   * Margin.labelRows; a dotted stem joins it to its line), or inside the plot's top if there is no
+   * strip; `flip` puts it left of the line.
+   */
   vline(
     xv: number,
     color: string,
@@ -149,6 +185,7 @@ export class Plot {
       dash?: boolean;
       label?: string;
       labelRow?: number;
+      flip?: boolean;
       title?: string;
       widthPx?: number;
       opacity?: number;
@@ -163,12 +200,37 @@ export class Plot {
       `<line x1="${px(X)}" x2="${px(X)}" y1="${px(this.top)}" y2="${px(this.bottom)}" stroke="${color}" stroke-width="${opts.widthPx ?? 1.5}"${dash}${alpha}>${tip}</line>`,
     );
     if (opts.label === undefined) return;
-    const y = this.top + 13 + 14 * (opts.labelRow ?? 0);
-    // Labels read to the right of their line unless that would run off the plot.
-    const flip = X + 4 + textWidth(opts.label, 11) > this.right;
+    const row = opts.labelRow ?? 0;
+    const inStrip = this.top > this.labelTop;
+    const y = (inStrip ? this.labelTop : this.top) + 11 + LABEL_ROW_PX * row;
+    const flip = opts.flip ?? X + 4 + textWidth(opts.label, 11) > this.right;
     const tx = flip ? X - 4 : X + 4;
+    if (inStrip)
+      this.overlay.push(
+        `<line x1="${px(X)}" x2="${px(X)}" y1="${px(y - 10)}" y2="${px(this.top)}" stroke="${color}" stroke-width="1" stroke-dasharray="1 2"/>`,
+      );
     this.overlay.push(
       `<text x="${px(tx)}" y="${px(y)}" font-size="11" fill="${color}" text-anchor="${flip ? 'end' : 'start'}" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeHtml(opts.label)}</text>`,
+    );
+  }
+
+  /**
+   * Short ticks along the bottom of the plot, one per pixel column that has any of `xs` (a rug):
+   * shows where thousands of events fall without covering the data. `row` stacks strips upwards.
+   */
+  rug(xs: readonly number[], color: string, row: number, title: string): void {
+    const scale = this.axes().x.scale;
+    const columns = new Set<number>();
+    for (const v of xs) {
+      const X = Math.round(scale.at(v));
+      if (X >= this.left && X <= this.right) columns.add(X);
+    }
+    if (columns.size === 0) return;
+    const y0 = this.bottom - 2 - RUG_PX * (row + 1);
+    let d = '';
+    for (const X of [...columns].sort((a, b) => a - b)) d += `M${X} ${px(y0)}v${RUG_PX - 1}`;
+    this.marks.push(
+      `<path d="${d}" stroke="${color}" stroke-width="1" stroke-opacity="0.8"><title>${escapeHtml(title)}</title></path>`,
     );
   }
 
@@ -207,7 +269,7 @@ export class Plot {
 
   /** A frame with a message in place of data, so an empty table still explains itself. */
   static empty(id: string, width: number, height: number, message: string): string {
-    const p = new Plot(id, width, height);
+    const p = new Plot(id, width, height, { left: 18 }); // no axes: centre the frame
     p.overlay.push(
       `<rect x="${p.left}" y="${p.top}" width="${p.right - p.left}" height="${p.bottom - p.top}" fill="#fafafa" stroke="${GRID}"/>`,
       `<text x="${px((p.left + p.right) / 2)}" y="${px((p.top + p.bottom) / 2)}" font-size="14" fill="#777" text-anchor="middle">${escapeHtml(message)}</text>`,
@@ -255,7 +317,7 @@ export class Plot {
   /** One row above the plot area, items left to right; what does not fit is dropped with "…". */
   private renderLegend(): string {
     let X = this.left;
-    const Y = this.top - 12;
+    const Y = this.legendY;
     const out: string[] = [];
     for (const item of this.legendItems) {
       const w = 22 + textWidth(item.label) + 14;
@@ -263,7 +325,11 @@ export class Plot {
         out.push(`<text x="${px(X)}" y="${Y}" dy="0.32em" font-size="12" fill="${INK}">…</text>`);
         break;
       }
-      if (item.swatch === 'box')
+      if (item.swatch === 'rug')
+        out.push(
+          `<path d="M${px(X + 2)} ${Y - 5}v10M${px(X + 6)} ${Y - 5}v10M${px(X + 10)} ${Y - 5}v10M${px(X + 14)} ${Y - 5}v10" stroke="${item.color}" stroke-width="1.5"/>`,
+        );
+      else if (item.swatch === 'box')
         out.push(`<rect x="${px(X)}" y="${Y - 5}" width="16" height="10" fill="${item.color}"/>`);
       else {
         const dash = item.dash ? ' stroke-dasharray="4 3"' : '';
