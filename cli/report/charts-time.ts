@@ -7,10 +7,11 @@
 import { type Chart, COLORS } from './charts-dist.js';
 import { drawEvents, labelRowsNeeded } from './events.js';
 import { escapeHtml, fmtDuration, fmtNumber, fmtTick } from './format.js';
+import { LABEL_ROW_PX } from './layout.js';
 import type { FaultRecord, LookupRecord, MessageRecord, SampleRecord } from './records.js';
 import { linearScale } from './scale.js';
 import { type Series, samplesByMetric, successOverTime, trafficByKind } from './series.js';
-import { type Axis, LABEL_ROW_PX, Plot } from './svg.js';
+import { type Axis, Plot } from './svg.js';
 
 const WIDE_W = 1200;
 const PALETTE = ['#2f6db3', '#e07b39', '#3a8d5c', '#8a4fb0', '#c9a227', '#17a2b8', '#d1495b', '#7f7f7f'];

@@ -6,10 +6,11 @@
  */
 
 import { fmtNumber } from './format.js';
+import { placeLabels } from './layout.js';
 import type { FaultRecord } from './records.js';
 import type { Scale } from './scale.js';
 import { partitionSpans } from './series.js';
-import { type LegendItem, type Plot, placeLabels } from './svg.js';
+import type { LegendItem, Plot } from './svg.js';
 
 const KIND_COLORS: Record<string, string> = {
   partition: '#c0392b',
