@@ -126,6 +126,9 @@ export class Lookup {
   private converged(): boolean {
     let answered = 0;
     for (const c of this.candidates) {
+      // The target itself, when slow (a lost SYN costs a 1 s retry), is the one answer a node
+      // lookup exists for: wait for it (up to the hard timeout) instead of converging without it.
+      if (c.state === 'slow' && sameId(c.record.nodeId, this.init.target)) return false;
       if (c.state === 'failed' || c.state === 'slow') continue;
       if (c.state !== 'answered') return false;
       if (++answered === this.init.beta) return true;
@@ -204,4 +207,10 @@ export class Lookup {
       reason,
     });
   }
+}
+
+function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
