@@ -8,7 +8,15 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { type Document, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { parseDurationMs } from './duration.js';
 import { ScenarioError } from './errors.js';
-import type { Assertion, Comparator, LatencyModel, Scenario, Workload } from './types.js';
+import type {
+  Assertion,
+  Comparator,
+  LatencyModel,
+  Scenario,
+  Selector,
+  TimelineEvent,
+  Workload,
+} from './types.js';
 
 const schema = JSON.parse(readFileSync(new URL('./schema.json', schemaBase()), 'utf8')) as object;
 
@@ -193,6 +201,118 @@ function toLatency(raw: Record<string, any> | undefined): LatencyModel {
   }
 }
 
+type Groups = Record<string, { from: number; to: number }>;
+
+function toGroups(file: string, nodes: Record<string, any>, doc: Document, lc: LineCounter): Groups {
+  const out: Groups = {};
+  const count: number = nodes.count;
+  for (const [name, spec] of Object.entries((nodes.groups ?? {}) as Record<string, string>)) {
+    const [a, b] = spec.split('..') as [string, string];
+    const share = (t: string) => Math.round((Number(t.slice(0, -1)) / 100) * count);
+    // "0%..50%" covers [0, 50%) of the list; "0..499" is inclusive of both ends.
+    const from = a.endsWith('%') ? share(a) : Number(a);
+    const to = b.endsWith('%') ? share(b) - 1 : Number(b);
+    if (from > to || to >= count) {
+      const path = ['nodes', 'groups', name];
+      throw new ScenarioError(
+        file,
+        lineAt(doc, lc, path),
+        path.join('.'),
+        `a non-empty range within 0..${count - 1}`,
+        JSON.stringify(spec),
+      );
+    }
+    out[name] = { from, to };
+  }
+  return out;
+}
+
+function toSelector(
+  e: Record<string, any>,
+  groups: Groups,
+  where: () => [number | undefined, string],
+): Selector {
+  if (e.group !== undefined) {
+    if (!groups[e.group]) {
+      const [line, field] = where();
+      throw new ScenarioError(
+        '',
+        line,
+        `${field}.group`,
+        `one of the groups in nodes.groups (${Object.keys(groups).join(', ') || 'none defined'})`,
+        JSON.stringify(e.group),
+      );
+    }
+    return { kind: 'group', group: e.group };
+  }
+  if (e.fraction !== undefined) return { kind: 'fraction', fraction: e.fraction };
+  if (e.count !== undefined) return { kind: 'count', count: e.count };
+  if (e.nodes !== undefined) return { kind: 'nodes', nodes: e.nodes };
+  return { kind: 'all' };
+}
+
+function toEvent(
+  file: string,
+  e: Record<string, any>,
+  i: number,
+  groups: Groups,
+  count: number,
+  doc: Document,
+  lc: LineCounter,
+): TimelineEvent {
+  const atMs = ms(e.at);
+  const where = (): [number | undefined, string] => [lineAt(doc, lc, ['timeline', i]), `timeline.${i}`];
+  const fail = (field: string, expected: string, found: string): never => {
+    throw new ScenarioError(
+      file,
+      lineAt(doc, lc, ['timeline', i, field]),
+      `timeline.${i}.${field}`,
+      expected,
+      found,
+    );
+  };
+  try {
+    switch (e.event) {
+      case 'crash':
+      case 'restart':
+      case 'leave': {
+        const select = toSelector(e, groups, where);
+        if (select.kind === 'nodes')
+          for (const n of select.nodes)
+            if (n >= count) fail('nodes', `node indexes below ${count}`, String(n));
+        return { atMs, event: e.event, select };
+      }
+      case 'partition':
+        for (const g of e.groups as string[])
+          if (!groups[g])
+            fail(
+              'groups',
+              `names from nodes.groups (${Object.keys(groups).join(', ') || 'none defined'})`,
+              JSON.stringify(g),
+            );
+        return { atMs, event: 'partition', groups: e.groups };
+      case 'heal':
+        return { atMs, event: 'heal' };
+      case 'churn':
+        return { atMs, event: 'churn', ratePerMinute: e.ratePerMinute, untilMs: ms(e.until) };
+      default:
+        return {
+          atMs,
+          event: 'degrade',
+          select: toSelector(e, groups, where),
+          delayMs: e.delay === undefined ? 0 : ms(e.delay),
+          loss: e.loss ?? 0,
+          untilMs: ms(e.until),
+        };
+    }
+  } catch (err) {
+    if (err instanceof ScenarioError && err.file === '') {
+      throw new ScenarioError(file, err.line, err.field, err.expected, err.found);
+    }
+    throw err;
+  }
+}
+
 const ASSERTION = /^\s*([a-z0-9_.]+)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$/;
 
 function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: LineCounter): Scenario {
@@ -213,8 +333,10 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
     }
   }
   const workload: Workload[] = (raw.workload ?? []).map((w: Record<string, any>): Workload => {
-    if (w.kind === 'lookup')
-      return { kind: 'lookup', count: w.count, startMs: ms(w.start), overMs: ms(w.over) };
+    if (w.kind === 'lookup') {
+      const base = { kind: 'lookup' as const, count: w.count, startMs: ms(w.start), overMs: ms(w.over) };
+      return w.label ? { ...base, label: w.label } : base;
+    }
     return {
       kind: 'ping',
       everyMs: ms(w.every),
@@ -232,9 +354,15 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
     const m = ASSERTION.exec(text)!;
     return { text: text.trim(), metric: m[1]!, op: m[2] as Comparator, value: Number(m[3]) };
   });
+  const groups = toGroups(file, raw.nodes, doc, lc);
+  const timeline = (raw.timeline ?? []).map((e: Record<string, any>, i: number) =>
+    toEvent(file, e, i, groups, raw.nodes.count, doc, lc),
+  );
   return {
     file,
     name: raw.name,
+    timeline,
+    sampleMs: raw.sample === undefined ? durationMs / 100 : ms(raw.sample),
     description: raw.description,
     seed: raw.seed ?? 1,
     durationMs,
@@ -242,6 +370,7 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
       count: raw.nodes.count,
       regions: raw.nodes.regions ?? [],
       joinOverMs: raw.nodes.joinOver === undefined ? 10_000 : ms(raw.nodes.joinOver),
+      groups,
     },
     stack: {
       k: raw.stack?.k,

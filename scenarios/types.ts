@@ -23,12 +23,28 @@ export interface PingWorkload {
 
 export interface LookupWorkload {
   kind: 'lookup';
+  label?: string;
   count: number;
   startMs: number;
   overMs: number;
 }
 
 export type Workload = PingWorkload | LookupWorkload;
+
+/** Which nodes an event touches. Random picks come from the seed; node 0 is never picked at random. */
+export type Selector =
+  | { kind: 'all' }
+  | { kind: 'group'; group: string }
+  | { kind: 'fraction'; fraction: number }
+  | { kind: 'count'; count: number }
+  | { kind: 'nodes'; nodes: number[] };
+
+export type TimelineEvent =
+  | { atMs: number; event: 'crash' | 'restart' | 'leave'; select: Selector }
+  | { atMs: number; event: 'partition'; groups: string[] }
+  | { atMs: number; event: 'heal' }
+  | { atMs: number; event: 'churn'; ratePerMinute: number; untilMs: number }
+  | { atMs: number; event: 'degrade'; select: Selector; delayMs: number; loss: number; untilMs: number };
 
 export interface StackSpec {
   k?: number;
@@ -53,7 +69,16 @@ export interface Scenario {
   description?: string;
   seed: number;
   durationMs: number;
-  nodes: { count: number; regions: string[]; joinOverMs: number };
+  nodes: {
+    count: number;
+    regions: string[];
+    joinOverMs: number;
+    /** Named groups as inclusive index ranges, resolved against count. */
+    groups: Record<string, { from: number; to: number }>;
+  };
+  timeline: TimelineEvent[];
+  /** Interval of the samples over time. */
+  sampleMs: number;
   stack: StackSpec;
   network: NetworkSpec;
   workload: Workload[];

@@ -1,11 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ScenarioError } from '../../scenarios/errors.js';
 import { loadScenarioFile } from '../../scenarios/load.js';
 import type { Scenario } from '../../scenarios/types.js';
 import { intFlag, stringFlag } from '../args.js';
 import type { Command, Io } from '../command.js';
 import { UsageError } from '../errors.js';
+import { writeReport } from '../report/write.js';
 import { type AssertionResult, evaluate, UnknownMetricError } from '../runner/assertions.js';
 import { type Progress, runOnSim } from '../runner/sim-run.js';
 import { formatSummary, type RunSummary } from '../runner/summary.js';
@@ -38,7 +37,11 @@ export const command: Command = {
     flags: {
       seed: { type: 'string', arg: 'N', help: "override the scenario's seed (0..4294967295)" },
       json: { type: 'boolean', help: 'print only the summary object on stdout (human text goes to stderr)' },
-      out: { type: 'string', arg: 'DIR', help: 'write summary.json into DIR (created if missing)' },
+      out: {
+        type: 'string',
+        arg: 'DIR',
+        help: 'write summary.json, Arrow tables (lookups, messages, samples, faults) and report.html into DIR',
+      },
       backend: { type: 'string', arg: 'NAME', help: 'where to run: sim (the simulator)', default: 'sim' },
     },
     details: [
@@ -99,8 +102,8 @@ export const command: Command = {
     };
     const outDir = stringFlag(parsed, 'out');
     if (outDir) {
-      mkdirSync(outDir, { recursive: true });
-      writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      const written = writeReport(outDir, summary, result.records);
+      io.err(`wrote ${written.length} files to ${outDir} (summary.json, Arrow tables, report.html)\n`);
     }
     if (json) io.out(`${JSON.stringify(summary)}\n`);
     else io.err(formatSummary(summary));

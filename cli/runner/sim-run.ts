@@ -7,15 +7,14 @@
 
 import type { LookupWorkload, PingWorkload, Scenario } from '../../scenarios/types.js';
 import { type SimNode, Simulation } from '../../sim/index.js';
-import { generateIdentity } from '../../stack/identity/index.js';
-import { ValhallaNode } from '../../stack/node/index.js';
 import { PingService } from '../../stack/probe/index.js';
-import type { LookupRecord } from '../report/records.js';
+import type { LookupRecord, RunRecords, SampleRecord } from '../report/records.js';
 import { simNetworkOptions } from './sim-network.js';
 import { distribution } from './stats.js';
+import { scheduleTimeline } from './timeline.js';
+import { World } from './world.js';
 
 export const PROBE_PORT = 7000; // where every node answers pings
-export const DHT_PORT = 7001; // where every node's Veil/DHT listens
 
 export interface Progress {
   virtualMs: number;
@@ -29,7 +28,7 @@ export interface SimRunResult {
   events: number;
   virtualTimeMs: number;
   metrics: Record<string, number>;
-  lookups: LookupRecord[];
+  records: RunRecords;
 }
 
 interface PingTally {
@@ -65,56 +64,32 @@ function startPings(nodes: SimNode[], probes: PingService[], w: PingWorkload, ta
   });
 }
 
-/** Every node runs the stack; node 0 is the bootstrap, the rest join spread over joinOverMs. */
-function startDht(sim: Simulation, nodes: SimNode[], scenario: Scenario): ValhallaNode[] {
-  const { k, alpha, requestTimeoutMs } = scenario.stack;
-  const dhtInit = {
-    ...(k ? { k } : {}),
-    ...(alpha ? { alpha } : {}),
-    ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
-  };
-  const vnodes = nodes.map((n) => {
-    const runtime = n.runtime;
-    const identity = generateIdentity(runtime.rng.fork('identity'));
-    return new ValhallaNode({ runtime, identity }, { dht: dhtInit });
-  });
-  const bootstrapAddr = nodes[0]!.addr(DHT_PORT);
-  const spacing = nodes.length > 1 ? scenario.nodes.joinOverMs / (nodes.length - 1) : 0;
-  vnodes.forEach((v, i) => {
-    sim.schedule(i === 0 ? 0 : i * spacing, async () => {
-      await v.start([nodes[i]!.addr(DHT_PORT)]);
-      if (i > 0) await v.bootstrap([bootstrapAddr]);
-    });
-  });
-  return vnodes;
-}
-
-function startLookups(
-  sim: Simulation,
-  nodes: SimNode[],
-  vnodes: ValhallaNode[],
-  w: LookupWorkload,
-  out: LookupRecord[],
-): void {
-  const rng = nodes[0]!.runtime.rng.fork(`workload:lookup:${w.startMs}`);
+function startLookups(world: World, w: LookupWorkload, out: LookupRecord[]): void {
+  const rng = world.nodes[0]!.runtime.rng.fork(`workload:lookup:${w.label ?? ''}:${w.startMs}`);
   for (let q = 0; q < w.count; q++) {
     const at = w.startMs + (w.overMs * q) / w.count;
-    const from = rng.int(nodes.length);
-    let target = rng.int(nodes.length - 1);
-    if (target >= from) target++;
-    sim.schedule(at, () => {
+    world.sim.schedule(at, () => {
+      // Both ends are chosen among the nodes up at that instant: a lookup of a crashed node is
+      // expected to fail and would say nothing about the DHT.
+      const up = world.upNodes();
       const rec: LookupRecord = {
         tMs: at,
-        node: from,
-        target,
+        node: -1,
+        target: -1,
         found: false,
         hops: 0,
         queries: 0,
         ms: Number.NaN,
       };
       out.push(rec);
+      if (up.length < 2) return;
+      const fromPos = rng.int(up.length);
+      let targetPos = rng.int(up.length - 1);
+      if (targetPos >= fromPos) targetPos++;
+      rec.node = up[fromPos]!;
+      rec.target = up[targetPos]!;
       // A failed lookup is a result to record, never an error that stops the run.
-      vnodes[from]!.dht.lookup(vnodes[target]!.nodeId).then(
+      world.stacks[rec.node]!.dht.lookup(world.identities[rec.target]!.nodeId.toString()).then(
         (r) => Object.assign(rec, { found: r.found, hops: r.hops, queries: r.queries, ms: r.ms }),
         () => undefined,
       );
@@ -122,21 +97,43 @@ function startLookups(
   }
 }
 
-function lookupMetrics(lookups: LookupRecord[]): Record<string, number> {
+/** Health over time: nodes up, routing-table size, and the share of table entries that are up. */
+function scheduleSamples(world: World, scenario: Scenario, out: SampleRecord[]): void {
+  const sample = (): void => {
+    const t = world.sim.nowMs;
+    const up = world.upNodes();
+    let entries = 0;
+    let live = 0;
+    for (const i of up) {
+      for (const e of world.stacks[i]!.dht.table().entries) {
+        entries++;
+        const j = world.indexOf.get(e.nodeId);
+        if (j !== undefined && world.isUp(j)) live++;
+      }
+    }
+    out.push({ tMs: t, metric: 'nodes.up', value: up.length });
+    out.push({ tMs: t, metric: 'table.size.mean', value: up.length ? entries / up.length : 0 });
+    out.push({ tMs: t, metric: 'table.live_fraction', value: entries ? live / entries : 1 });
+  };
+  for (let t = scenario.sampleMs; t <= scenario.durationMs; t += scenario.sampleMs)
+    world.sim.schedule(t, sample);
+}
+
+function lookupMetrics(lookups: LookupRecord[], prefix = 'lookup'): Record<string, number> {
   if (lookups.length === 0) return {};
   const found = lookups.filter((l) => l.found);
   return {
-    'lookup.count': lookups.length,
-    'lookup.success_rate': found.length / lookups.length,
+    [`${prefix}.count`]: lookups.length,
+    [`${prefix}.success_rate`]: found.length / lookups.length,
     ...distribution(
-      'lookup.hops',
+      `${prefix}.hops`,
       found.map((l) => l.hops),
     ),
     ...distribution(
-      'lookup.ms',
+      `${prefix}.ms`,
       found.map((l) => l.ms),
     ),
-    'lookup.queries.mean': lookups.reduce((s, l) => s + l.queries, 0) / lookups.length,
+    [`${prefix}.queries.mean`]: lookups.reduce((s, l) => s + l.queries, 0) / lookups.length,
   };
 }
 
@@ -164,9 +161,19 @@ export async function runOnSim(
   }
   const lookupWorkloads = scenario.workload.filter((w): w is LookupWorkload => w.kind === 'lookup');
   const lookups: LookupRecord[] = [];
-  if (lookupWorkloads.length > 0) {
-    const vnodes = startDht(sim, nodes, scenario);
-    for (const w of lookupWorkloads) startLookups(sim, nodes, vnodes, w, lookups);
+  const labelled = new Map<string, LookupRecord[]>();
+  const samples: SampleRecord[] = [];
+  let world: World | undefined;
+  if (lookupWorkloads.length > 0 || scenario.timeline.length > 0) {
+    world = new World(sim, nodes, scenario);
+    world.scheduleJoins(scenario.nodes.joinOverMs);
+    for (const w of lookupWorkloads) {
+      const mine: LookupRecord[] = [];
+      startLookups(world, w, mine);
+      labelled.set(w.label ?? `#${labelled.size}`, mine);
+    }
+    scheduleTimeline(world, scenario, nodes[0]!.runtime.rng.fork('timeline'));
+    scheduleSamples(world, scenario, samples);
   }
 
   // Fixed slices of virtual time (independent of the terminal) so progress never changes the trace.
@@ -181,6 +188,11 @@ export async function runOnSim(
       wallMs: performance.now() - wallStart,
     });
   }
+  for (const recs of labelled.values()) lookups.push(...recs);
+  lookups.sort((a, b) => a.tMs - b.tMs || a.node - b.node);
+  const perLabel: Record<string, number> = {};
+  for (const w of lookupWorkloads)
+    if (w.label) Object.assign(perLabel, lookupMetrics(labelled.get(w.label)!, `lookup.${w.label}`));
   const stats = sim.stats;
   const counters = sim.metrics().counters;
   const metrics: Record<string, number> = {
@@ -196,11 +208,15 @@ export async function runOnSim(
         }
       : {}),
     ...lookupMetrics(lookups),
-    // Each completed handshake is counted once by each side.
-    'veil.handshakes': (counters['veil.handshakes'] ?? 0) / 2,
+    ...perLabel,
+    'nodes.up': world ? world.upNodes().length : nodes.length,
+    // Sessions established, counted by their dialers (each side counts its own completion in
+    // veil.handshakes, and a dialer can finish while its peer times out).
+    'veil.handshakes': counters['veil.sessions_dialed'] ?? 0,
     'sim.deliveries': stats.deliveries,
     'sim.timers': stats.timers,
     'sim.faults': stats.faults,
   };
-  return { traceHash: stats.traceHash, events: stats.events, virtualTimeMs: stats.timeMs, metrics, lookups };
+  const records: RunRecords = { lookups, messages: [], samples, faults: world?.faults ?? [] };
+  return { traceHash: stats.traceHash, events: stats.events, virtualTimeMs: stats.timeMs, metrics, records };
 }

@@ -153,6 +153,8 @@ export class VeilHandshake implements FramedHandler {
     this.framed.disableClearClose(); // transport keys exist: no clear CLOSE from here on (bifrost §3.1)
     const { metrics } = this.ctx.runtime;
     metrics.count('veil.handshakes');
+    // One side counts each session once: the dialer. veil.handshakes counts completions per side.
+    if (this.role === 'initiator') metrics.count('veil.sessions_dialed');
     metrics.observe('veil.handshake_ms', this.ctx.runtime.clock.now() - this.startedMs);
     this.observer.onComplete({
       framed: this.framed,

@@ -1,0 +1,108 @@
+/**
+ * The nodes of a simulated run and their life cycle: every node runs the full stack (Veil + DHT)
+ * on its simulated Runtime; node 0 is the bootstrap; the others join through it (or, after a
+ * restart, through any live node). Crash, restart and leave act on both the simulated host and
+ * the stack that ran on it. Everything is driven by controller events, so the order of what
+ * happens depends only on the seed.
+ */
+
+import type { Scenario } from '../../scenarios/types.js';
+import type { SimNode, Simulation } from '../../sim/index.js';
+import { generateIdentity, type Identity } from '../../stack/identity/index.js';
+import { ValhallaNode } from '../../stack/node/index.js';
+import type { DhtInit } from '../../stack/yggdrasil/index.js';
+import type { FaultRecord } from '../report/records.js';
+
+export const DHT_PORT = 7001; // where every node's Veil/DHT listens
+
+export type NodeState = 'waiting' | 'up' | 'crashed' | 'left';
+
+export class World {
+  readonly stacks: (ValhallaNode | undefined)[];
+  readonly identities: Identity[];
+  readonly state: NodeState[];
+  readonly faults: FaultRecord[] = [];
+  /** NodeID text → node index, for table health and lookups. */
+  readonly indexOf = new Map<string, number>();
+  private readonly dhtInit: DhtInit;
+
+  constructor(
+    readonly sim: Simulation,
+    readonly nodes: SimNode[],
+    scenario: Scenario,
+  ) {
+    const { k, alpha, requestTimeoutMs } = scenario.stack;
+    this.dhtInit = {
+      ...(k ? { k } : {}),
+      ...(alpha ? { alpha } : {}),
+      ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+    };
+    this.identities = nodes.map((n) => generateIdentity(n.runtime.rng.fork('identity')));
+    for (const [i, id] of this.identities.entries()) this.indexOf.set(id.nodeId.toString(), i);
+    this.stacks = nodes.map(() => undefined);
+    this.state = nodes.map(() => 'waiting');
+  }
+
+  addr(i: number): string {
+    return this.nodes[i]!.addr(DHT_PORT);
+  }
+
+  isUp(i: number): boolean {
+    return this.state[i] === 'up';
+  }
+
+  upNodes(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.state.length; i++) if (this.state[i] === 'up') out.push(i);
+    return out;
+  }
+
+  /** Schedule the initial joins: node 0 at t=0, the rest spread over joinOverMs. */
+  scheduleJoins(joinOverMs: number): void {
+    const n = this.nodes.length;
+    const spacing = n > 1 ? joinOverMs / (n - 1) : 0;
+    for (let i = 0; i < n; i++)
+      this.sim.schedule(i === 0 ? 0 : i * spacing, () => this.boot(i, i === 0 ? [] : [this.addr(0)]));
+  }
+
+  /** Start the stack on node i's current runtime and join through the given addresses. */
+  private async boot(i: number, via: string[]): Promise<void> {
+    const runtime = this.nodes[i]!.runtime;
+    const stack = new ValhallaNode({ runtime, identity: this.identities[i]! }, { dht: this.dhtInit });
+    this.stacks[i] = stack;
+    this.state[i] = 'up';
+    await stack.start([this.addr(i)]);
+    if (via.length > 0) await stack.bootstrap(via);
+  }
+
+  crash(i: number, why: string): void {
+    if (this.state[i] !== 'up') return;
+    this.nodes[i]!.crash();
+    this.stacks[i] = undefined;
+    this.state[i] = 'crashed';
+    this.record('crash', String(i), why);
+  }
+
+  /** A clean leave: sessions closed (peers see orderly closes), then the host goes away. */
+  leave(i: number, why: string): void {
+    if (this.state[i] !== 'up') return;
+    const stack = this.stacks[i]!;
+    this.state[i] = 'left';
+    this.stacks[i] = undefined;
+    this.record('leave', String(i), why);
+    void stack.stop().then(() => this.nodes[i]!.crash());
+  }
+
+  /** Same identity, fresh state, rejoin through a live node chosen by the caller. */
+  restart(i: number, via: number | undefined, why: string): void {
+    if (this.state[i] !== 'crashed' && this.state[i] !== 'left') return;
+    if (this.nodes[i]!.alive) this.nodes[i]!.crash(); // a leave still stopping: finish it
+    this.nodes[i]!.restart();
+    this.record('restart', String(i), why);
+    void this.boot(i, via === undefined ? [] : [this.addr(via)]);
+  }
+
+  record(kind: string, target: string, detail: string): void {
+    this.faults.push({ tMs: this.sim.nowMs, kind, target, detail });
+  }
+}
