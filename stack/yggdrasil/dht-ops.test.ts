@@ -4,6 +4,7 @@
  * sends it whatever bytes it likes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Simulation } from '../../sim/simulation.js';
 import { generateIdentity } from '../identity/identity.js';
 import type { Connection } from '../runtime.js';
 import { Veil } from '../veil/veil.js';
@@ -202,6 +203,29 @@ describe('a small deployment (the daemon test, simulated)', () => {
     // The living still find each other.
     const r = await net.run(net.nodes[9].dht.lookup(net.nodes[1].dht.nodeId));
     expect(r.found).toBe(true);
+  });
+});
+
+describe('joining', () => {
+  it('retries the bootstrap node with backoff until it answers', async () => {
+    const sim = new Simulation({ seed: 'retry' });
+    const mk = () => {
+      const sn = sim.addNode();
+      const identity = generateIdentity(sn.runtime.rng);
+      const veil = new Veil({ runtime: sn.runtime, identity });
+      return { sn, veil, dht: new Dht({ runtime: sn.runtime, identity, veil }) };
+    };
+    const [boot, joiner] = [mk(), mk()];
+    await sim.runUntil(
+      joiner.veil.start().then(() => joiner.dht.start([joiner.sn.addr(7000)])),
+      1_000,
+    );
+    // The bootstrap node comes up 800 ms after the joiner starts asking.
+    sim.schedule(800, () => boot.veil.start().then(() => boot.dht.start([boot.sn.addr(7000)])));
+    const r = await sim.runUntil(joiner.dht.bootstrap([boot.sn.addr(7000)]), 10_000);
+    expect(r.connected).toBe(1);
+    expect(joiner.dht.table().entries.map((e) => e.nodeId)).toEqual([boot.dht.nodeId]);
+    expect(await sim.runUntil(joiner.dht.bootstrap([]), 1_000)).toMatchObject({ connected: 0 });
   });
 });
 

@@ -9,12 +9,13 @@ import type { Listener, Runtime, Timer } from '../runtime.js';
 import { MAX_PROVIDERS } from './constants.js';
 import { DhtCore, type SessionEvent } from './core.js';
 import { DhtArgumentError, DhtStateError, InvalidRecordError, UnreachableError } from './errors.js';
+import { type JoinOptions, join } from './join.js';
 import { type DhtInit, resolveOptions } from './options.js';
 import { findNode } from './query/find-node.js';
 import { addProvider, findProviders, type ProviderInfo } from './query/providers.js';
 import { type GetResult, getValue, type PutResult, putValue } from './query/values.js';
 import { nextSeq, PeerRecord } from './records/peer-record.js';
-import { refillFarBuckets, refreshStaleBuckets } from './refresh.js';
+import { checkTable, refreshStaleBuckets } from './refresh.js';
 import {
   type BootstrapResult,
   type BucketInfo,
@@ -141,37 +142,13 @@ export class Dht {
 
   /**
    * Join: dial the given addresses, ask each for the peers closest to us, look up our own NodeID,
-   * then refill the buckets farther than our closest neighbour (refresh.ts). Resolves even when
-   * no address answered (a lone first node): connected is then 0.
+   * then refill the buckets farther than our closest neighbour (refresh.ts). If nobody answered,
+   * the first step is retried (attempts, default 3, backoff from retryDelayMs, default 1 s).
+   * Resolves even when no address answered (a lone first node): connected is then 0.
    */
-  async bootstrap(addrs: string[]): Promise<BootstrapResult> {
+  async bootstrap(addrs: string[], opts: JoinOptions = {}): Promise<BootstrapResult> {
     this.requireRunning();
-    const { core } = this;
-    const sessions = await Promise.allSettled(addrs.map((a) => core.pool.connectAddress(a)));
-    let connected = 0;
-    const asks: Promise<void>[] = [];
-    for (const s of sessions) {
-      if (s.status !== 'fulfilled') continue;
-      if (s.value.idHex === core.selfIdHex) {
-        core.pool.close(s.value); // one of the addresses was our own
-        continue;
-      }
-      connected++;
-      const ask = core.network.request(s.value, { type: 'find-node', target: core.selfId });
-      asks.push(ask.then((res) => core.offerContacts(res.contacts)).catch(() => {}));
-    }
-    await Promise.all(asks);
-    const self = await findNode(core, core.selfId);
-    const selfLookup: LookupResult = {
-      found: false,
-      closest: self.closest.map(info),
-      hops: self.hops,
-      queries: self.queries,
-      ms: self.ms,
-    };
-    const refillRequests = await refillFarBuckets(core);
-    core.runtime.metrics.count('dht.bootstrap');
-    return { connected, tableSize: core.table.size, selfLookup, refillRequests };
+    return join(this.core, addrs, opts);
   }
 
   /** Iterative lookup of a NodeID (or any 32-byte key). */
@@ -280,27 +257,13 @@ export class Dht {
   }
 
   /**
-   * Ping every table entry not heard from for olderThanMs (alpha at a time, reusing sessions).
-   * Dead peers fail and leave the table by the usual policy. Kademlia itself never needs this;
-   * it is for small deployments that want their peer list current (a daemon's `ctl peers`), at
-   * the cost of one session per stale entry.
+   * Ping every table entry not heard from for olderThanMs (default pingStaleAfterMs), alpha at a
+   * time, reusing sessions; dead peers fail and leave the table by the usual policy. For small
+   * deployments that want a current peer list (a daemon's `ctl peers`); Kademlia needs none.
    */
   async checkTable(opts: { olderThanMs?: number } = {}): Promise<{ checked: number; failed: number }> {
     this.requireRunning();
-    const { core } = this;
-    const now = core.runtime.clock.now();
-    const olderThanMs = opts.olderThanMs ?? core.opts.pingStaleAfterMs;
-    const stale = core.table
-      .entries()
-      .filter((e) => now - e.lastSeenMs >= olderThanMs)
-      .map((e) => e.record);
-    let failed = 0;
-    for (let i = 0; i < stale.length; i += core.opts.alpha) {
-      const batch = stale.slice(i, i + core.opts.alpha);
-      const results = await Promise.allSettled(batch.map((r) => core.query(r, { type: 'ping' })));
-      failed += results.filter((r) => r.status === 'rejected').length;
-    }
-    return { checked: stale.length, failed };
+    return checkTable(this.core, opts.olderThanMs ?? this.core.opts.pingStaleAfterMs);
   }
 
   /** Subscribe to session open/close events; returns the unsubscribe function. */

@@ -16,6 +16,7 @@ export type { SessionEvent } from './core.js';
 export type { DhtComponents } from './dht.js';
 export { Dht } from './dht.js';
 export * from './errors.js';
+export type { JoinOptions } from './join.js';
 export type { DhtInit } from './options.js';
 export type { ProviderInfo } from './query/providers.js';
 export type { GetResult, PutResult } from './query/values.js';

@@ -65,3 +65,22 @@ export async function refreshStaleBuckets(core: DhtCore): Promise<number> {
   core.runtime.metrics.count('dht.refresh.lookups', stale.length);
   return stale.length;
 }
+
+/** Ping table entries silent for olderThanMs, alpha at a time (Dht.checkTable). */
+export async function checkTable(
+  core: DhtCore,
+  olderThanMs: number,
+): Promise<{ checked: number; failed: number }> {
+  const now = core.runtime.clock.now();
+  const stale = core.table
+    .entries()
+    .filter((e) => now - e.lastSeenMs >= olderThanMs)
+    .map((e) => e.record);
+  let failed = 0;
+  for (let i = 0; i < stale.length; i += core.opts.alpha) {
+    const batch = stale.slice(i, i + core.opts.alpha);
+    const results = await Promise.allSettled(batch.map((r) => core.query(r, { type: 'ping' })));
+    failed += results.filter((r) => r.status === 'rejected').length;
+  }
+  return { checked: stale.length, failed };
+}

@@ -45,7 +45,7 @@ export interface SessionInfo {
 }
 
 export interface BootstrapResult {
-  /** Bootstrap addresses that gave us a session. */
+  /** Bootstrap addresses that answered our first request (on the last attempt). */
   connected: number;
   tableSize: number;
   selfLookup: LookupResult;
