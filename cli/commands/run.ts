@@ -1,3 +1,4 @@
+import { machineInfo } from '../../bench/machine.js';
 import { ScenarioError } from '../../scenarios/errors.js';
 import { loadScenarioFile } from '../../scenarios/load.js';
 import type { Scenario } from '../../scenarios/types.js';
@@ -93,6 +94,7 @@ export const command: Command = {
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       nodes: scenario.nodes.count,
       versions: { valhalla: VERSION, node: process.version },
+      machine: machineInfo(),
       metrics: Object.fromEntries(
         Object.entries(result.metrics).map(([k, v]) => [k, Number.isNaN(v) ? null : v]),
       ),

@@ -1,3 +1,4 @@
+import type { MachineInfo } from '../../bench/machine.js';
 import type { AssertionResult } from './assertions.js';
 
 /** What `valhalla run` reports. With --json this object is the only thing on stdout. */
@@ -13,6 +14,8 @@ export interface RunSummary {
   peakRssMb: number;
   nodes: number;
   versions: { valhalla: string; node: string };
+  /** What the run was measured on (wall time and memory depend on it). */
+  machine: MachineInfo;
   metrics: Record<string, number | null>;
   assertions: AssertionResult[];
   passed: boolean;
