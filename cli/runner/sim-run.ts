@@ -8,7 +8,7 @@
 import type { LookupWorkload, PingWorkload, Scenario } from '../../scenarios/types.js';
 import { type SimNode, Simulation } from '../../sim/index.js';
 import { PingService } from '../../stack/probe/index.js';
-import type { LookupRecord, RunRecords, SampleRecord } from '../report/records.js';
+import type { LookupRecord, MessageRecord, RunRecords, SampleRecord } from '../report/records.js';
 import { simNetworkOptions } from './sim-network.js';
 import { distribution } from './stats.js';
 import { scheduleTimeline } from './timeline.js';
@@ -98,9 +98,21 @@ function startLookups(world: World, w: LookupWorkload, out: LookupRecord[]): voi
 }
 
 /** Health over time: nodes up, routing-table size, and the share of table entries that are up. */
-function scheduleSamples(world: World, scenario: Scenario, out: SampleRecord[]): void {
+function scheduleSamples(
+  world: World,
+  scenario: Scenario,
+  out: SampleRecord[],
+  messages: MessageRecord[],
+): void {
+  let lastDeliveries = 0;
+  let lastT = 0;
   const sample = (): void => {
     const t = world.sim.nowMs;
+    // Traffic per window: segments delivered by the simulated network since the last sample.
+    const deliveries = world.sim.stats.deliveries;
+    messages.push({ tMs: lastT, kind: 'sim.segments', count: deliveries - lastDeliveries, bytes: 0 });
+    lastDeliveries = deliveries;
+    lastT = t;
     const up = world.upNodes();
     let entries = 0;
     let live = 0;
@@ -163,6 +175,7 @@ export async function runOnSim(
   const lookups: LookupRecord[] = [];
   const labelled = new Map<string, LookupRecord[]>();
   const samples: SampleRecord[] = [];
+  const messages: MessageRecord[] = [];
   let world: World | undefined;
   if (lookupWorkloads.length > 0 || scenario.timeline.length > 0) {
     world = new World(sim, nodes, scenario);
@@ -173,7 +186,7 @@ export async function runOnSim(
       labelled.set(w.label ?? `#${labelled.size}`, mine);
     }
     scheduleTimeline(world, scenario, nodes[0]!.runtime.rng.fork('timeline'));
-    scheduleSamples(world, scenario, samples);
+    scheduleSamples(world, scenario, samples, messages);
   }
 
   // Fixed slices of virtual time (independent of the terminal) so progress never changes the trace.
@@ -217,6 +230,6 @@ export async function runOnSim(
     'sim.timers': stats.timers,
     'sim.faults': stats.faults,
   };
-  const records: RunRecords = { lookups, messages: [], samples, faults: world?.faults ?? [] };
+  const records: RunRecords = { lookups, messages, samples, faults: world?.faults ?? [] };
   return { traceHash: stats.traceHash, events: stats.events, virtualTimeMs: stats.timeMs, metrics, records };
 }
