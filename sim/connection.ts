@@ -17,19 +17,22 @@ import {
   NetError,
 } from '../stack/runtime.js';
 import type { Fabric, Link } from './fabric.js';
-import type { HostResource, HostState } from './host.js';
+import type { HostEnd, HostState } from './host.js';
+import { REASON_PEER_CRASHED, REASON_RESET } from './messages.js';
 import {
   CLOSE,
   F_CLOSE_PENDING,
   F_DEAD,
   F_FINISHED,
   F_FLUSH_QUEUED,
+  F_GONE,
   F_LOCAL_CLOSED,
   F_LOCAL_ENDED,
   F_NOT_FLOWING,
   F_PAUSED,
   F_REMOTE_ENDED,
   F_RESET_SENT,
+  F_WRITE_BLOCKED,
   FIN,
   OP_FINISH,
   OP_FLUSH,
@@ -44,11 +47,7 @@ function toNetError(err: Error): NetError {
   return err instanceof NetError ? err : new NetError(err.message, { cause: err });
 }
 
-const F_WRITE_BLOCKED = F_LOCAL_ENDED | F_LOCAL_CLOSED | F_FINISHED;
-const F_GONE = F_LOCAL_CLOSED | F_FINISHED;
-
-export class SimConnection extends PipeEndpoint implements Connection, HostResource {
-  declare peer: SimConnection;
+export class SimConnection extends PipeEndpoint implements Connection, HostEnd {
   readonly host: HostState;
   readonly localAddr: Address;
   readonly remoteAddr: Address;
@@ -62,8 +61,11 @@ export class SimConnection extends PipeEndpoint implements Connection, HostResou
     localAddr: Address,
     remoteAddr: Address,
     id: number,
+    key: number,
+    peerHost: HostState,
+    peerKey: number,
   ) {
-    super(fabric, link, host.index, gen, id);
+    super(fabric, link, host.index, gen, id, key, peerHost, peerKey);
     this.host = host;
     this.localAddr = localAddr;
     this.remoteAddr = remoteAddr;
@@ -131,11 +133,12 @@ export class SimConnection extends PipeEndpoint implements Connection, HostResou
       return;
     }
     if ((this.flags & F_GONE) !== 0) {
-      this.peer.consumed(n);
       if ((this.flags & (F_DEAD | F_RESET_SENT)) === F_DEAD) {
-        // Data reaching a crashed process's old socket: its host answers with a reset.
+        // Data reaching a crashed process's old socket: its host answers with a reset (once; the
+        // end only stayed in the host's table for this).
         this.flags |= F_RESET_SENT;
-        this.fabric.sendReset(this.host, this.peer.host, this.peer, 'connection reset by peer');
+        this.host.conns.delete(this.key);
+        this.fabric.sendReset(this.host, this.peerHost, this.peerKey, REASON_RESET);
       }
       return;
     }
@@ -172,7 +175,11 @@ export class SimConnection extends PipeEndpoint implements Connection, HostResou
     this.finish(err);
   }
 
-  /** The host crashed: no callbacks any more (the code that would receive them is gone). */
+  /**
+   * The host crashed: no callbacks any more (the code that would receive them is gone). Its OS
+   * resets the peer; if the path is cut that reset is lost, and the end stays in the host's table
+   * so that the peer's next data gets one (the peer may have finished already: it ignores it).
+   */
   crash(): void {
     if ((this.flags & F_DEAD) !== 0) return;
     const wasOpen = (this.flags & F_FINISHED) === 0;
@@ -180,10 +187,9 @@ export class SimConnection extends PipeEndpoint implements Connection, HostResou
     this.handler = null;
     this.rx = null;
     this.forgetHeld();
-    if (wasOpen && (this.peer.flags & F_FINISHED) === 0) {
-      if (!this.fabric.isCut(this.host, this.peer.host)) this.flags |= F_RESET_SENT;
-      this.fabric.sendReset(this.host, this.peer.host, this.peer, 'connection reset by peer (peer crashed)');
-    }
+    if (wasOpen && this.fabric.sendReset(this.host, this.peerHost, this.peerKey, REASON_PEER_CRASHED))
+      this.flags |= F_RESET_SENT;
+    if ((this.flags & F_RESET_SENT) !== 0 || !wasOpen) this.host.conns.delete(this.key);
   }
 
   // --- delivery ------------------------------------------------------------------------------
@@ -213,7 +219,7 @@ export class SimConnection extends PipeEndpoint implements Connection, HostResou
     } catch (err) {
       this.host.reportHandlerError('onData', err);
     }
-    this.peer.consumed(n);
+    this.noteConsumed(n);
   }
 
   private deliverMarker(marker: number): void {
@@ -235,6 +241,7 @@ export class SimConnection extends PipeEndpoint implements Connection, HostResou
     this.rx = null;
     this.closeErr = err;
     this.host.resources.delete(this);
+    this.host.conns.delete(this.key);
     if (this.handler !== null) this.notifyClose();
     else this.flags |= F_CLOSE_PENDING;
   }

@@ -12,7 +12,7 @@
  * costs. Freed slots are reused last-in first-out, so the slot arrays stay warm.
  *
  * Keys are unique (owner * 2^32 + the owner's sequence number), so the order is total and needs
- * no insertion counter. meta packs the owner's incarnation (generation) and the kind: gen << 4 | kind.
+ * no insertion counter. meta packs the owner's incarnation (generation), a message bit and the kind (scheduler.ts).
  */
 
 /**

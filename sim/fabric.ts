@@ -1,9 +1,15 @@
 /**
  * The network fabric: hosts and their names, links (per ordered host pair: latency sampler,
  * bandwidth queue), partitions, fault rules and loss. Connections (pipe.ts, connection.ts) ask it
- * what happens to each segment they send.
+ * what happens to each segment they send, and it carries messages between hosts (messages.ts):
+ * scheduled here when the receiving host runs on this thread, handed to the exporter when another
+ * worker runs it (sim/parallel).
+ *
+ * Nothing here depends on which worker runs what: a link's state (its bandwidth queue) is only
+ * touched by its sending host, every random draw comes from the sending host's stream, and
+ * partitions and fault rules change only from controller events, which every worker replays.
  */
-import { ConnectionResetError, type NetError } from '../stack/runtime.js';
+import type { Fireable } from './event-queue.js';
 import {
   evaluateRules,
   FAULT_CUT,
@@ -15,12 +21,12 @@ import {
   type SimMessage,
 } from './faults.js';
 import type { HostState } from './host.js';
-import { fixed, type LatencySampler } from './latency.js';
+import { fixed, type LatencySampler, withFloor } from './latency.js';
+import { Arrival, MSG_RESET, NetMessage } from './messages.js';
 import type { ResolvedNetworkOptions } from './network-options.js';
 import { type Cut, PartitionTable } from './partitions.js';
 import type { SimRng } from './rng.js';
-import { CONTROLLER, KIND_NET, msToNs, type Scheduler } from './scheduler.js';
-import { Task } from './task.js';
+import { KIND_NET, msToNs, type Scheduler } from './scheduler.js';
 
 /** One direction between two hosts: its delay sampler and its transmission queue. */
 export class Link {
@@ -41,9 +47,22 @@ export interface HeldPath {
   releaseIfUncut(): boolean;
 }
 
-/** Something that can be told its peer reset it. */
-export interface ResettableEnd {
-  resetByNetwork(err: NetError): void;
+/**
+ * Where messages for hosts of other workers go (sim/parallel). The key was allocated by the
+ * sending node here; the receiving worker queues the message under the same time and key.
+ */
+export interface MessageExporter {
+  /** A segment or acknowledgement for connection end `endKey` of host `to`. */
+  arrival(
+    timeNs: number,
+    key: number,
+    kind: number,
+    to: number,
+    endKey: number,
+    arg: Uint8Array | number,
+  ): void;
+  /** A connection-setup or reset message. */
+  control(timeNs: number, key: number, msg: NetMessage): void;
 }
 
 const HOST_KEY_STRIDE = 2 ** 21; // > max node index
@@ -59,7 +78,8 @@ export class Fabric {
   /** Loss or fault rules present: the slow path must be taken for every segment. */
   lossy: boolean;
   readonly jitterNs: number;
-  nextConnectionId = 1;
+  /** Set by sim/parallel when some hosts run in other workers. */
+  exporter: MessageExporter | null = null;
   private readonly msg: SimMessage = {
     kind: 'data',
     from: '',
@@ -98,7 +118,9 @@ export class Fabric {
     let l = this.links.get(key);
     if (l !== undefined) return l;
     const sampler =
-      from === to ? fixed(this.opts.loopbackMs).forLink(from, to) : this.opts.latency.forLink(from, to);
+      from === to
+        ? fixed(this.opts.loopbackMs).forLink(from, to)
+        : withFloor(this.opts.latency.forLink(from, to), this.opts.minLatencyNs);
     const bw = Math.min(this.opts.bandwidthBytesPerSec, from.bandwidthBytesPerSec, to.bandwidthBytesPerSec);
     l = new Link(from, to, sampler, Number.isFinite(bw) ? 1e9 / bw : 0);
     this.links.set(key, l);
@@ -179,19 +201,51 @@ export class Fabric {
     for (const p of [...this.held]) if (p.releaseIfUncut()) this.held.delete(p);
   }
 
+  /** Schedule a message from owner to a connection end of host `to`, found when it arrives. */
+  route(
+    timeNs: number,
+    owner: number,
+    kind: number,
+    to: HostState,
+    endKey: number,
+    arg: Uint8Array | number,
+  ): void {
+    if (to.local) this.sched.atMessage(timeNs, owner, kind, new Arrival(to, endKey), arg);
+    else this.exporter!.arrival(timeNs, this.sched.nextKey(owner), kind, to.index, endKey, arg);
+  }
+
+  /** Schedule a control message from owner. */
+  post(timeNs: number, owner: number, msg: NetMessage): void {
+    if (this.hosts[msg.to]!.local) this.sched.atMessage(timeNs, owner, KIND_NET, msg);
+    else this.exporter!.control(timeNs, this.sched.nextKey(owner), msg);
+  }
+
+  /** Queue a message another worker exported (see MessageExporter). */
+  importArrival(
+    timeNs: number,
+    key: number,
+    kind: number,
+    to: number,
+    endKey: number,
+    arg: Uint8Array | number,
+  ): void {
+    const target: Fireable = new Arrival(this.hosts[to]!, endKey);
+    this.sched.importMessage(timeNs, key, kind, target, arg);
+  }
+
+  importControl(timeNs: number, key: number, msg: NetMessage): void {
+    this.sched.importMessage(timeNs, key, KIND_NET, msg);
+  }
+
   /**
-   * A reset that does not travel through a pipe (the sender's incarnation is gone, so its pipe's
-   * events would be skipped): it arrives after one one-way delay, unless the path is cut.
+   * A reset that does not travel through a pipe (its sender crashed, gave up, or does not know
+   * the connection): it arrives after one one-way delay, unless the path is cut (evenIfCut: a
+   * timeout the peer would have reached on its own). Returns whether it was sent.
    */
-  sendReset(from: HostState, to: HostState, end: ResettableEnd, why: string): void {
-    if (this.isCut(from, to)) return;
+  sendReset(from: HostState, to: HostState, endKey: number, reason: number, evenIfCut = false): boolean {
+    if (!evenIfCut && this.isCut(from, to)) return false;
     const at = this.sched.nowNs + this.link(from, to).sampler.sampleNs(from.netRng);
-    this.sched.at(
-      at,
-      CONTROLLER,
-      0,
-      KIND_NET,
-      new Task(() => end.resetByNetwork(new ConnectionResetError(why))),
-    );
+    this.post(at, from.index, new NetMessage(this, MSG_RESET, to.index, endKey, reason));
+    return true;
   }
 }

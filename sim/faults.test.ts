@@ -104,7 +104,8 @@ describe('fault rules', () => {
     await sim.run();
     expect(clientErr).toBeInstanceOf(ConnectionResetError);
     expect(closeErr()).toBeInstanceOf(ConnectionResetError);
-    expect(sim.nowMs).toBe(t0 + 5000);
+    // The writer gives up at +5 s; the peer hears of it one one-way delay (10 ms) later.
+    expect(sim.nowMs).toBe(t0 + 5000 + 10);
   });
 
   test('a dropped SYN is retried after 1 s, then 2 s (doubling)', async () => {

@@ -52,5 +52,12 @@ export { NetworkConfigError, type NetworkOptions } from './network-options.js';
 export { SimNode, type SimNodeOptions, type SimRuntime } from './node.js';
 export { RngRangeError, SimRng } from './rng.js';
 export type { RunOptions, RunStats, SimStats, StopReason } from './scheduler.js';
-export { type Partition, Simulation, type SimulationOptions } from './simulation.js';
+export {
+  type ParallelPort,
+  type Partition,
+  type PartitionOptions,
+  Simulation,
+  type SimulationOptions,
+  workerOf,
+} from './simulation.js';
 export { type SimHarnessOptions, simHarness } from './testing.js';

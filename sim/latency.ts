@@ -118,6 +118,28 @@ export function lognormal(medianMs: number, sigma: number): LatencyModel {
   return { description: `lognormal(median ${medianMs}ms, sigma ${sigma})`, forLink: () => s };
 }
 
+/** Draws below floorNs become floorNs (the draw itself is unchanged, so streams stay aligned). */
+class FloorSampler implements LatencySampler {
+  constructor(
+    private readonly inner: LatencySampler,
+    private readonly floorNs: number,
+  ) {}
+  sampleNs(rng: SimRng): number {
+    const ns = this.inner.sampleNs(rng);
+    return ns < this.floorNs ? this.floorNs : ns;
+  }
+}
+
+/**
+ * The sampler with a minimum one-way delay. A partitioned simulation needs one: it is the
+ * lookahead, how far a worker may run ahead of the others (sim/parallel).
+ */
+export function withFloor(s: LatencySampler, floorNs: number): LatencySampler {
+  if (floorNs <= 0) return s;
+  if (s.fixedNs !== undefined) return s.fixedNs >= floorNs ? s : new FixedSampler(floorNs / NS_PER_MS);
+  return new FloorSampler(s, floorNs);
+}
+
 export interface RegionOptions {
   /** When > 0, each link's delay is lognormal around its matrix value with this sigma. */
   sigma?: number;

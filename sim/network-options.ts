@@ -9,6 +9,12 @@ import { msToNs } from './scheduler.js';
 export interface NetworkOptions {
   /** One-way delay between distinct hosts. Default fixed(1). */
   latency?: LatencyModel;
+  /**
+   * No one-way delay between distinct hosts is shorter than this (draws below it are raised to
+   * it). A partitioned simulation (sim/parallel) requires it > 0: it is how far each worker may run
+   * ahead of the others, so a larger floor means fewer synchronizations. Default 0.
+   */
+  minLatencyMs?: number;
   /** Extra uniform delay in [0, jitterMs) per segment (never reorders a connection). Default 0. */
   jitterMs?: number;
   /** One-way delay for a host talking to itself. Default 0.02 ms. */
@@ -37,6 +43,7 @@ export interface NetworkOptions {
 
 export interface ResolvedNetworkOptions {
   latency: LatencyModel;
+  minLatencyNs: number;
   jitterNs: number;
   loopbackMs: number;
   bandwidthBytesPerSec: number;
@@ -74,6 +81,7 @@ export function resolveNetworkOptions(o: NetworkOptions = {}): ResolvedNetworkOp
   }
   return {
     latency: o.latency ?? fixed(1),
+    minLatencyNs: msToNs(nonNegative('minLatencyMs', o.minLatencyMs ?? 0)),
     jitterNs: msToNs(nonNegative('jitterMs', o.jitterMs ?? 0)),
     loopbackMs: nonNegative('loopbackMs', o.loopbackMs ?? 0.02),
     bandwidthBytesPerSec: positive(

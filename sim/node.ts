@@ -1,8 +1,9 @@
 /**
  * A simulated node: a host on the fabric plus its current incarnation (a Runtime). crash() kills
- * the incarnation: its timers and in-flight messages are cancelled (generation bump), listeners
+ * the incarnation: its timers and pending dials are cancelled (generation bump), listeners
  * vanish, connections die without callbacks and their peers see ConnectionResetError one one-way
- * delay later (the OS of a crashed process resets its sockets; if the path is cut at that moment
+ * delay later (segments it had already sent are on the wire and still arrive; the OS of a crashed
+ * process resets its sockets; if the path is cut at that moment
  * the reset is lost, and the peer learns on its next write once the path heals, or by the stall
  * timeout). restart() brings the host back at the same address with a fresh Runtime; the caller
  * rebuilds its stack on it.
@@ -75,6 +76,13 @@ export class SimNode {
   get alive(): boolean {
     return this.hostState.alive;
   }
+  /**
+   * False in a partitioned simulation when another worker runs this node: build its stack there,
+   * not here (this copy only keeps its name, address and bookkeeping, for the controller's code).
+   */
+  get local(): boolean {
+    return this.hostState.local;
+  }
   /** 0 for the first runtime, +1 per restart. */
   get incarnation(): number {
     return this.incarnationCount;
@@ -99,6 +107,7 @@ export class SimNode {
     h.alive = false;
     h.gen = this.ctx.sched.bumpGeneration(h.index);
     h.listeners.clear();
+    h.dials.clear();
     const resources = [...h.resources];
     h.resources.clear();
     for (const r of resources) r.crash();

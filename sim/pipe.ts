@@ -1,30 +1,41 @@
 /**
  * The sending half of a connection end: the segments it puts on the wire towards its peer.
- * SimConnection (connection.ts) extends this, so a delivery touches two objects (the sending end,
- * which is the event's payload, and the receiving end) and no per-connection queue: the segment
- * travels in the event's arg slot. Keeping that object graph small is what makes 10,000-node
- * simulations fast: at that size every object touched per message is a likely cache miss. For the
- * same reason the hot state is declared first (it shares cache lines), the booleans of both
- * halves are bits of one `flags` field, and lastArrivalNs (a double, which V8 boxes in a separate
- * heap object) is only touched when a delay can vary: with a fixed delay, now + delay is already
- * non-decreasing.
+ * SimConnection (connection.ts) extends this. A segment travels in the event's arg slot and the
+ * event's payload is the receiving end itself once the sender knows it on this thread (`peer`);
+ * until then (the dialer's end does not exist yet when the server first writes) or when the peer
+ * runs in another worker, the fabric routes it by number (messages.ts). Keeping that object graph
+ * small is what makes 10,000-node simulations fast: at that size every object touched per message
+ * is a likely cache miss. For the same reason the hot state is declared first (it shares cache
+ * lines), the booleans of both halves are bits of one `flags` field, and lastArrivalNs (a double,
+ * which V8 boxes in a separate heap object) is only touched when a delay can vary: with a fixed
+ * delay, now + delay is already non-decreasing.
  *
- * Segments are data chunks or markers (FIN, CLOSE, RST). Per segment: serialization on the link
- * (bandwidth, FIFO behind whatever the link is already sending), then loss/fault rules (a drop
- * costs a retransmission timeout, doubling), then the link's one-way delay and jitter. Arrival
- * times are clamped to be non-decreasing, and the tie-break key grows with every send, so a
- * connection's segments arrive in the order sent whatever the delays. While the path is cut by a
- * partition, segments are held in order and go out when it heals; if they are held for
- * stallResetMs, both ends are reset.
+ * An end only ever changes its own state. Whatever the peer must learn (data, end of stream,
+ * resets, acknowledgements) is a message that arrives one one-way delay later: that is the rule a
+ * partitioned simulation needs (no worker can read another's objects), and it is also how TCP
+ * works.
  *
- * Backpressure: `buffered` counts bytes written and not yet handed to the receiving application
- * (in flight, or waiting in a paused receiver). write() reports false above the high-water mark;
- * once the receiver consumes enough, onDrain reaches the writer one one-way delay later (the ACK).
+ * Segments are data chunks or markers (FIN, CLOSE, RST, an acknowledgement request). Per segment:
+ * serialization on the link (bandwidth, FIFO behind whatever the link is already sending), then
+ * loss/fault rules (a drop costs a retransmission timeout, doubling), then the link's one-way delay
+ * and jitter. Arrival times are clamped to be non-decreasing, and the tie-break key grows with
+ * every send, so a connection's segments arrive in the order sent whatever the delays. While the
+ * path is cut by a partition, segments are held in order and go out when it heals; if they are
+ * held for stallResetMs, both ends are reset.
+ *
+ * Backpressure: the sender counts bytes written and bytes the receiver has acknowledged consuming
+ * (handed to its application). write() reports false once the difference passes the high-water
+ * mark; the sender then asks, in order behind its data, to be told when the receiver has consumed
+ * enough to bring it down to the low-water mark, and onDrain fires when that acknowledgement
+ * arrives (one one-way delay after the receiver read). Acknowledgements are only sent when asked
+ * for, so an exchange that never fills the window costs no extra events.
  */
 import { type ConnectionHandler, ConnectionResetError, type NetError } from '../stack/runtime.js';
 import type { Fireable } from './event-queue.js';
 import type { Fabric, HeldPath, Link } from './fabric.js';
 import { FAULT_GIVE_UP } from './faults.js';
+import type { HostState } from './host.js';
+import { REASON_PARTITION, REASON_RETRANSMISSIONS } from './messages.js';
 import type { Ring } from './ring.js';
 import type { SimRng } from './rng.js';
 import { KIND_DELIVERY, KIND_NET, type Scheduler } from './scheduler.js';
@@ -39,7 +50,11 @@ export const RST = 3;
 /** Event opcodes addressed to the end itself (not segments): see PipeEndpoint.fire. */
 export const OP_FLUSH = 10;
 export const OP_FINISH = 11;
-export const OP_DRAIN = 12;
+/**
+ * An acknowledgement from the peer: arg = ACK_BASE + bytes it has consumed so far. An
+ * acknowledgement request is a negative marker: -(bytes to have consumed before answering) - 1.
+ */
+const ACK_BASE = 16;
 
 export type Segment = Uint8Array | number;
 
@@ -53,24 +68,31 @@ export const F_DEAD = 32; // the host crashed under this end
 export const F_RESET_SENT = 64;
 export const F_CLOSE_PENDING = 128; // finished without a handler: onClose owed to the next one
 export const F_FLUSH_QUEUED = 256;
-const F_DISCARDING = 512; // close(err): data in flight is thrown away on arrival
 const F_FAILING = 1024; // retransmissions gave up: nothing more is sent, a reset is coming
 const F_NEED_DRAIN = 2048; // write() returned false: onDrain is owed
 const F_CLAMP = 4096; // lastArrivalNs may be later than now + fixedDelayNs: check it
 const F_HELD = 8192; // a partition holds this end's segments (in `held`)
 /** Any of these and arrivals cannot go straight to the handler. */
 export const F_NOT_FLOWING = F_PAUSED | F_LOCAL_CLOSED | F_FINISHED;
+/** Nothing more may be written. */
+export const F_WRITE_BLOCKED = F_LOCAL_ENDED | F_LOCAL_CLOSED | F_FINISHED;
+/** Closed for the application: arrivals are ignored. */
+export const F_GONE = F_LOCAL_CLOSED | F_FINISHED;
 
 export abstract class PipeEndpoint implements Fireable, HeldPath {
   // Hot: read on every delivery. Declared first so they share cache lines.
-  /** The other end of the connection (set by the creator before use). */
-  peer!: PipeEndpoint;
+  /** The other end, once found on this thread (null: route by peerHost and peerKey). */
+  protected peer: PipeEndpoint | null = null;
   flags = 0;
   protected handler: ConnectionHandler | null = null;
   /** Arrivals waiting for a handler, a resume, or earlier arrivals. */
   protected rx: Ring<Segment> | null = null;
-  /** Bytes written and not yet consumed by the receiving application. */
-  private buffered = 0;
+  /** Bytes written, and bytes the peer has acknowledged consuming (write() compares the two). */
+  private sentBytes = 0;
+  private ackedBytes = 0;
+  /** Bytes this end handed to its application, and the count the peer asked to hear of (-1: none). */
+  private consumedBytes = 0;
+  private ackAtBytes = -1;
   protected readonly fabric: Fabric;
   protected readonly sched: Scheduler;
   /** The link's delay when it is fixed and there is no jitter (no random draw needed), else -1. */
@@ -88,9 +110,23 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
   private lastArrivalNs = 0;
   private held: Segment[] | null = null;
   private holdToken = 0;
+  /** The connection id (unique per run, the same in every worker). */
   readonly id: number;
+  /** This end's key in its host's table, and where the other end is. */
+  readonly key: number;
+  readonly peerHost: HostState;
+  readonly peerKey: number;
 
-  constructor(fabric: Fabric, link: Link, owner: number, gen: number, id: number) {
+  constructor(
+    fabric: Fabric,
+    link: Link,
+    owner: number,
+    gen: number,
+    id: number,
+    key: number,
+    peerHost: HostState,
+    peerKey: number,
+  ) {
     this.fabric = fabric;
     this.sched = fabric.sched;
     const fixed = link.sampler.fixedNs;
@@ -103,6 +139,9 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
     this.link = link;
     this.netRng = link.from.netRng;
     this.id = id;
+    this.key = key;
+    this.peerHost = peerHost;
+    this.peerKey = peerKey;
   }
 
   // What the receiving side does (implemented by SimConnection).
@@ -113,7 +152,28 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
   protected abstract finishLocal(): void;
   abstract resetByNetwork(err: NetError): void;
 
-  /** write() returned false and the receiver has not caught up yet. */
+  /**
+   * Schedule a message to the other end. The first time the peer is found registered on this
+   * thread it is kept, and later messages go to it directly (the fast path); an end leaves its
+   * host's table only once finished, when it ignores arrivals just as a failed lookup drops them.
+   */
+  private toPeer(timeNs: number, kind: number, arg: Segment): void {
+    let p = this.peer;
+    if (p === null) {
+      const h = this.peerHost;
+      if (h.local) {
+        p = (h.conns.get(this.peerKey) as PipeEndpoint | undefined) ?? null;
+        this.peer = p;
+      }
+      if (p === null) {
+        this.fabric.route(timeNs, this.owner, kind, h, this.peerKey, arg);
+        return;
+      }
+    }
+    this.sched.atMessage(timeNs, this.owner, kind, p, arg);
+  }
+
+  /** write() returned false and the receiver's acknowledgement has not come yet. */
   get needDrain(): boolean {
     return (this.flags & F_NEED_DRAIN) !== 0;
   }
@@ -127,13 +187,55 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
   /** Send a chunk the receiver will own. Returns false over the high-water mark. */
   protected sendData(chunk: Uint8Array): boolean {
     const n = chunk.length;
-    this.buffered += n;
+    this.sentBytes += n;
     this.send(chunk, n);
-    if (this.buffered > this.highWater) {
-      this.flags |= F_NEED_DRAIN;
+    if (this.sentBytes - this.ackedBytes > this.highWater) {
+      if ((this.flags & F_NEED_DRAIN) === 0) {
+        this.flags |= F_NEED_DRAIN;
+        this.requestAck();
+      }
       return false;
     }
     return true;
+  }
+
+  /** Ask the peer to acknowledge once it has consumed enough to bring us to the low-water mark. */
+  private requestAck(): void {
+    this.send(-(this.sentBytes - this.lowWater) - 1, 0);
+  }
+
+  /** The peer consumed `consumed` bytes so far (an acknowledgement arrived). */
+  private acked(consumed: number): void {
+    if (consumed > this.ackedBytes) this.ackedBytes = consumed;
+    if ((this.flags & F_NEED_DRAIN) === 0 || (this.flags & F_WRITE_BLOCKED) !== 0) return;
+    if (this.sentBytes - this.ackedBytes <= this.lowWater) {
+      this.flags &= ~F_NEED_DRAIN;
+      this.drained();
+    } else {
+      this.requestAck(); // written more since asking
+    }
+  }
+
+  /** The peer asks to hear once this end has consumed `bytes` in all. */
+  private ackRequested(bytes: number): void {
+    if ((this.flags & F_GONE) !== 0) return;
+    this.ackAtBytes = bytes;
+    this.maybeAck();
+  }
+
+  /** Called by the receiving side when its application took n bytes. */
+  protected noteConsumed(n: number): void {
+    this.consumedBytes += n;
+    if (this.ackAtBytes >= 0) this.maybeAck();
+  }
+
+  private maybeAck(): void {
+    if (this.consumedBytes < this.ackAtBytes) return;
+    this.ackAtBytes = -1;
+    // The acknowledgement is this end's message: its delay is drawn from this end's link.
+    const fixed = this.fixedDelayNs;
+    const ackNs = fixed >= 0 ? fixed : this.link.sampler.sampleNs(this.netRng);
+    this.toPeer(this.sched.nowNs + ackNs, KIND_NET, ACK_BASE + this.consumedBytes);
   }
 
   protected send(seg: Segment, n: number): void {
@@ -148,9 +250,11 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
     this.transmit(seg, n);
   }
 
-  /** close(err) on this end: drop what is in flight or held, and reset the peer. */
+  /**
+   * close(err) on this end: drop what is held back (never sent) and reset the peer. Segments
+   * already in flight arrive first, as on TCP, where the reset follows them in sequence.
+   */
   protected abort(): void {
-    this.flags |= F_DISCARDING;
     if (this.held !== null) this.held = [RST];
     else this.send(RST, 0);
   }
@@ -164,7 +268,9 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
       t += Math.round(n * this.nsPerByte);
       link.freeAtNs = t;
     }
-    if (f.lossy && seg !== RST) {
+    // Resets and acknowledgement requests are not subject to loss: a lost RST would be answered
+    // by another one, and a request rides on data that was already judged.
+    if (f.lossy && (typeof seg !== 'number' || (seg > 0 && seg !== RST))) {
       const extra = this.retransmissionDelayNs(seg, n);
       if (extra < 0) {
         this.giveUp(n);
@@ -189,7 +295,7 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
       this.lastArrivalNs = t;
       this.flags |= F_CLAMP;
     }
-    this.sched.at(t, this.owner, this.gen, KIND_DELIVERY, this, seg);
+    this.toPeer(t, KIND_DELIVERY, seg);
   }
 
   /** Delay until some transmission of this segment gets through, or -1 if TCP would give up. */
@@ -223,7 +329,10 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
     this.flags |= F_FAILING;
     this.sched.recordFault(this.owner, FAULT_GIVE_UP, n);
     this.after(this.fabric.opts.stallResetNs, () =>
-      this.resetBoth(new ConnectionResetError('connection timed out: retransmissions failed')),
+      this.resetBoth(
+        new ConnectionResetError('connection timed out: retransmissions failed'),
+        REASON_RETRANSMISSIONS,
+      ),
     );
   }
 
@@ -235,7 +344,10 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
     const token = ++this.holdToken;
     this.after(this.fabric.opts.stallResetNs, () => {
       if (this.held !== null && this.holdToken === token) {
-        this.resetBoth(new ConnectionResetError('connection timed out: path cut by a partition'));
+        this.resetBoth(
+          new ConnectionResetError('connection timed out: path cut by a partition'),
+          REASON_PARTITION,
+        );
       }
     });
   }
@@ -262,11 +374,15 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
     this.fabric.held.delete(this);
   }
 
-  private resetBoth(err: NetError): void {
+  /**
+   * TCP's user timeout: this end gives up, and so does the peer, which learns of it one one-way
+   * delay later (whether or not the path is cut: its own timers would have fired too).
+   */
+  private resetBoth(err: NetError, reason: number): void {
     this.forgetHeld();
     this.flags |= F_FAILING;
     this.resetByNetwork(err);
-    this.peer.resetByNetwork(err);
+    this.fabric.sendReset(this.link.from, this.peerHost, this.peerKey, reason, true);
   }
 
   private after(delayNs: number, fn: () => void): void {
@@ -279,34 +395,22 @@ export abstract class PipeEndpoint implements Fireable, HeldPath {
   }
 
   /**
-   * A queue event. For a segment, this end is the sender and the peer receives it; an opcode is
-   * addressed to this end.
+   * A queue event: a segment or acknowledgement from the peer (this end receives it), or an
+   * opcode this end scheduled for itself.
    */
   fire(arg: unknown): number {
     if (typeof arg !== 'number') {
       const chunk = arg as Uint8Array;
       const n = chunk.length;
-      if ((this.flags & F_DISCARDING) !== 0) this.consumed(n);
-      else this.peer.arriveData(chunk, n);
+      this.arriveData(chunk, n);
       return n;
     }
-    if (arg <= RST) this.peer.arriveMarker(arg);
-    else if (arg === OP_FLUSH) this.flush();
+    if (arg <= RST) {
+      if (arg > 0) this.arriveMarker(arg);
+      else this.ackRequested(-arg - 1);
+    } else if (arg === OP_FLUSH) this.flush();
     else if (arg === OP_FINISH) this.finishLocal();
-    else if (arg === OP_DRAIN) this.drained();
+    else this.acked(arg - ACK_BASE);
     return 0;
-  }
-
-  /** Called on the sending end when the receiving application took n bytes. */
-  consumed(n: number): void {
-    this.buffered -= n;
-    if ((this.flags & F_NEED_DRAIN) !== 0 && this.buffered <= this.lowWater) {
-      this.flags &= ~F_NEED_DRAIN;
-      // The window update is the receiver's message (an ACK): the peer owns the event.
-      const p = this.peer;
-      const fixed = p.fixedDelayNs;
-      const ackNs = fixed >= 0 ? fixed : p.link.sampler.sampleNs(p.netRng);
-      this.sched.at(this.sched.nowNs + ackNs, p.owner, p.gen, KIND_NET, this, OP_DRAIN);
-    }
   }
 }

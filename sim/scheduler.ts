@@ -9,9 +9,14 @@
  * each node's own history. That is what lets a later version split one simulation across workers
  * and still produce the same order (and trace hash) for any worker count.
  *
- * Crash cancellation: each event carries the generation (incarnation) of its owner at scheduling
+ * Crash cancellation: each local event (a timer, an operation a connection end schedules on itself,
+ * a dial's retries and timeout) carries the generation (incarnation) of its owner at scheduling
  * time; crashing a node bumps its generation, and stale events are skipped when popped. No heap
- * search, and a crashed node's timers and in-flight messages simply never fire.
+ * search, and a crashed node's timers simply never fire. Messages (events one node creates for
+ * another: segments, acknowledgements, SYNs, resets; scheduled with atMessage) are not cancelled
+ * by the sender's crash: they are already on the wire, and the receiver decides what they mean.
+ * That keeps a crash a purely local affair of the crashed node, which is what lets a partitioned
+ * simulation (sim/parallel) crash a node without telling the other workers.
  */
 
 import { SimulationError } from './errors.js';
@@ -30,6 +35,10 @@ export const KIND_DELIVERY = 2; // a segment arriving on a connection
 export const KIND_NET = 3; // connection setup and teardown (SYN, refusals, drains, resets)
 export const KIND_CONTROL = 4; // controller events (sim.schedule)
 const KIND_FAULT_BASE = 16; // faults are hashed as kind 16 + fault code
+const KIND_MASK = 15;
+/** Meta bit of a message: no generation check when it is popped (see the header). */
+const META_MESSAGE = 16;
+const GEN_SHIFT = 5; // meta = gen << GEN_SHIFT | META_MESSAGE? | kind
 
 /** The owner index of controller events. Nodes are 1..N. */
 export const CONTROLLER = 0;
@@ -47,6 +56,8 @@ export function msToNs(ms: number): number {
 export interface RunOptions {
   /** Stop when the next event is later than this virtual time (ms); the clock then reads untilMs. */
   untilMs?: number;
+  /** Like untilMs, in integer nanoseconds (exact: the parallel coordinator's window ends). */
+  untilNs?: number;
   /** Like untilMs, relative to the current time. */
   forMs?: number;
   /** Stop as soon as this returns true (checked after each event, once its continuations ran). */
@@ -100,6 +111,12 @@ export class Scheduler {
   faults = 0;
   /** Cancelled timers still in the queue (a hint for compaction). */
   cancelledInQueue = 0;
+  /**
+   * Count and hash controller events (owner 0) here. In a partitioned simulation every worker runs
+   * every controller event (they drive replicated state: partitions, fault rules, the scenario's
+   * bookkeeping) but only worker 0 counts them, so the summed hash equals the single-thread one.
+   */
+  hashController = true;
   private running: RunState | null = null;
   private stopRequested = false;
   /** A controller event failed: the current (or next) run() rejects with this. */
@@ -132,7 +149,35 @@ export class Scheduler {
     const s = this.seqs[owner];
     if (s === MAX_SEQ) throw new SimulationError(`owner ${owner} scheduled more than 2^32 events`);
     this.seqs[owner] = s + 1;
-    this.queue.push(timeNs, owner * TWO_32 + s, (gen << 4) | kind, target, arg);
+    this.queue.push(timeNs, owner * TWO_32 + s, (gen << GEN_SHIFT) | kind, target, arg);
+  }
+
+  /** Schedule a message from owner to another node: it fires even if owner crashes meanwhile. */
+  atMessage(timeNs: number, owner: number, kind: number, target: Fireable, arg?: unknown): void {
+    const s = this.seqs[owner];
+    if (s === MAX_SEQ) throw new SimulationError(`owner ${owner} scheduled more than 2^32 events`);
+    this.seqs[owner] = s + 1;
+    this.queue.push(timeNs, owner * TWO_32 + s, META_MESSAGE | kind, target, arg);
+  }
+
+  /** Queue a message another worker created (its key was allocated there, by its owner). */
+  importMessage(timeNs: number, key: number, kind: number, target: Fireable, arg?: unknown): void {
+    if (timeNs <= this.nowNs && this.nowNs > 0) {
+      throw new SimulationError(
+        `a message for ${timeNs} ns arrived at ${this.nowNs} ns: the lookahead was violated`,
+      );
+    }
+    this.queue.push(timeNs, key, META_MESSAGE | kind, target, arg);
+  }
+
+  /** Time of the earliest queued event (ns), or Infinity when there is none. */
+  nextEventNs(): number {
+    return this.queue.size === 0 ? Number.POSITIVE_INFINITY : this.queue.peekTime();
+  }
+
+  /** The next sequence number of owner (the parallel coordinator checks controllers agree). */
+  seqOf(owner: number): number {
+    return this.seqs[owner];
   }
 
   /** Count and hash a fault (a dropped or delayed segment, a cut path) caused by owner. */
@@ -155,7 +200,9 @@ export class Scheduler {
   private compact(): void {
     const gens = this.gens;
     this.queue.compact(
-      (key, meta, payload) => payload.cancelled !== true && meta >> 4 === gens[(key / TWO_32) | 0],
+      (key, meta, payload) =>
+        payload.cancelled !== true &&
+        ((meta & META_MESSAGE) !== 0 || meta >> GEN_SHIFT === gens[(key / TWO_32) | 0]),
     );
     this.cancelledInQueue = 0;
   }
@@ -195,7 +242,8 @@ export class Scheduler {
       return Promise.reject(err);
     }
     let untilNs = Number.POSITIVE_INFINITY;
-    if (opts.untilMs !== undefined) untilNs = Math.max(this.nowNs, msToNs(opts.untilMs));
+    if (opts.untilNs !== undefined) untilNs = Math.max(this.nowNs, opts.untilNs);
+    else if (opts.untilMs !== undefined) untilNs = Math.max(this.nowNs, msToNs(opts.untilMs));
     else if (opts.forMs !== undefined) untilNs = this.nowNs + msToNs(opts.forMs);
     if (opts.untilMs === Number.POSITIVE_INFINITY || opts.forMs === Number.POSITIVE_INFINITY) {
       untilNs = Number.POSITIVE_INFINITY;
@@ -263,11 +311,12 @@ export class Scheduler {
       const target = q.payloads[slot]!;
       const arg = q.args[slot];
       q.release(slot);
-      if (meta >> 4 !== this.gens[(key / TWO_32) | 0]) continue; // owner crashed since
+      const owner = (key / TWO_32) | 0;
+      if ((meta & META_MESSAGE) === 0 && meta >> GEN_SHIFT !== this.gens[owner]) continue; // owner crashed since
       const prevNs = this.nowNs;
       this.nowNs = t;
       const before = activity.n;
-      const kind = meta & 15;
+      const kind = meta & KIND_MASK;
       // One call site per hot kind: each stays monomorphic (connections, timers) and can be
       // inlined, instead of one megamorphic site for every payload class.
       let size: number;
@@ -275,10 +324,12 @@ export class Scheduler {
       else if (kind === KIND_TIMER) size = target.fire(arg);
       else size = target.fire(arg);
       if (size >= 0) {
-        this.events++;
-        if (kind === KIND_DELIVERY) this.deliveries++;
-        else if (kind === KIND_TIMER) this.timers++;
-        hash.addStamped(q, kind, size);
+        if (owner !== CONTROLLER || this.hashController) {
+          this.events++;
+          if (kind === KIND_DELIVERY) this.deliveries++;
+          else if (kind === KIND_TIMER) this.timers++;
+          hash.addStamped(q, kind, size);
+        }
       } else {
         this.nowNs = prevNs; // a cancelled event: as if it never was (the clock shows real events)
       }

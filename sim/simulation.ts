@@ -5,10 +5,11 @@ import type { Clock, Timer } from '../stack/runtime.js';
 import { DEFAULT_EPOCH_MS, SimClock } from './clock.js';
 import { SimulationError, SimulationStalledError, VirtualTimeExceededError } from './errors.js';
 import type { Fireable } from './event-queue.js';
-import { Fabric } from './fabric.js';
+import { Fabric, type MessageExporter } from './fabric.js';
 import type { FaultRule } from './faults.js';
 import { HostState } from './host.js';
 import { errorFields, LogBook, type LogOptions, type LogRecord, SimLogger } from './logger.js';
+import { NetMessage } from './messages.js';
 import { aggregateMetrics, type MetricsSnapshot } from './metrics.js';
 import { type NetworkOptions, resolveNetworkOptions } from './network-options.js';
 import { type NodeContext, SimNode, type SimNodeOptions } from './node.js';
@@ -31,8 +32,54 @@ export interface SimulationOptions {
   epochMs?: number;
   network?: NetworkOptions;
   log?: LogOptions;
+  /** This simulation is one worker's part of a larger one (sim/parallel). Default: it is all of it. */
+  partition?: PartitionOptions;
 }
 
+/**
+ * One worker's share of a partitioned simulation. Every worker adds every node, in the same order,
+ * and runs every controller event; only the nodes it owns get events of their own.
+ */
+export interface PartitionOptions {
+  /** How many workers share the simulation. */
+  workers: number;
+  /** Which one this is, 0..workers-1. */
+  worker: number;
+}
+
+/** The worker that runs node index i (1-based): round robin, so staggered joins spread evenly. */
+export function workerOf(index: number, workers: number): number {
+  return (index - 1) % workers;
+}
+
+/** What sim/parallel needs from a Simulation it drives; nothing else should use it. */
+export interface ParallelPort {
+  readonly lookaheadNs: number;
+  attachExporter(e: MessageExporter): void;
+  importArrival(
+    timeNs: number,
+    key: number,
+    kind: number,
+    to: number,
+    endKey: number,
+    arg: Uint8Array | number,
+  ): void;
+  /** type and fields as NetMessage has them. */
+  importControl(
+    timeNs: number,
+    key: number,
+    type: number,
+    to: number,
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+  ): void;
+  nextEventNs(): number;
+  /** The controller's next sequence number: equal in every worker, or the workers diverged. */
+  controllerSeq(): number;
+  hashHex(): string;
+}
 /** A cut made by partition(); heal() removes just this one. */
 export interface Partition {
   heal(): void;
@@ -83,12 +130,35 @@ export class Simulation {
   private readonly rootRng: SimRng;
   private readonly nodeList: SimNode[] = [];
   private readonly byName = new Map<string, SimNode>();
+  private readonly part: PartitionOptions;
 
   constructor(opts: SimulationOptions = {}) {
     this.seed = String(opts.seed ?? 1);
     this.rootRng = new SimRng(this.seed);
     const epochMs = opts.epochMs ?? DEFAULT_EPOCH_MS;
-    this.fabric = new Fabric(this.sched, resolveNetworkOptions(opts.network));
+    const network = resolveNetworkOptions(opts.network);
+    this.part = opts.partition ?? { workers: 1, worker: 0 };
+    const { workers, worker } = this.part;
+    if (
+      !(
+        Number.isInteger(workers) &&
+        workers >= 1 &&
+        Number.isInteger(worker) &&
+        worker >= 0 &&
+        worker < workers
+      )
+    ) {
+      throw new SimulationError(
+        `partition: expected 0 <= worker < workers, got worker ${worker} of ${workers}`,
+      );
+    }
+    if (workers > 1 && network.minLatencyNs <= 0) {
+      throw new SimulationError(
+        'a partitioned simulation needs network.minLatencyMs > 0: it bounds how far workers run apart',
+      );
+    }
+    this.sched.hashController = worker === 0;
+    this.fabric = new Fabric(this.sched, network);
     this.book = new LogBook(opts.log ?? {}, () => this.sched.nowNs / 1e6);
     this.log = new SimLogger(this.book, 'sim');
     this.clock = new SimClock(this.sched, CONTROLLER, 0, epochMs, (err) =>
@@ -113,11 +183,34 @@ export class Simulation {
       this.rootRng.fork(`net:${index}`),
       this.log,
     );
+    host.local = workerOf(index, this.part.workers) === this.part.worker;
     this.fabric.addHost(host);
     const node = new SimNode(this.ctx, host, this.rootRng.fork(`node:${index}`));
     this.nodeList.push(node);
     this.byName.set(name, node);
     return node;
+  }
+
+  /** Which worker of how many this is (worker 0 of 1 unless partitioned across workers). */
+  get partitioning(): Readonly<PartitionOptions> {
+    return this.part;
+  }
+
+  /** For sim/parallel only. */
+  parallelPort(): ParallelPort {
+    const { sched, fabric } = this;
+    return {
+      lookaheadNs: fabric.opts.minLatencyNs,
+      attachExporter: (e) => {
+        fabric.exporter = e;
+      },
+      importArrival: (t, key, kind, to, endKey, arg) => fabric.importArrival(t, key, kind, to, endKey, arg),
+      importControl: (t, key, type, to, a, b, c, d) =>
+        fabric.importControl(t, key, new NetMessage(fabric, type, to, a, b, c, d)),
+      nextEventNs: () => sched.nextEventNs(),
+      controllerSeq: () => sched.seqOf(CONTROLLER),
+      hashHex: () => sched.hash.hex(),
+    };
   }
 
   get nodes(): readonly SimNode[] {

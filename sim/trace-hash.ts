@@ -74,6 +74,21 @@ export class TraceHash {
     this.hi = (this.hi + finalize(b ^ 20)) | 0;
   }
 
+  /** Adds another hash's events (a partitioned run sums its workers' hashes this way). */
+  addHash(other: TraceHash): void {
+    this.lo = (this.lo + other.lo) | 0;
+    this.hi = (this.hi + other.hi) | 0;
+  }
+
+  /** The hash given as hex() printed it. */
+  static fromHex(hex: string): TraceHash {
+    if (!/^[0-9a-f]{16}$/.test(hex)) throw new RangeError(`expected 16 hex digits, got "${hex}"`);
+    const h = new TraceHash();
+    h.hi = Number.parseInt(hex.slice(0, 8), 16) | 0;
+    h.lo = Number.parseInt(hex.slice(8), 16) | 0;
+    return h;
+  }
+
   /** 16 lower-case hex digits. */
   hex(): string {
     return (this.hi >>> 0).toString(16).padStart(8, '0') + (this.lo >>> 0).toString(16).padStart(8, '0');
