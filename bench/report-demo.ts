@@ -14,6 +14,7 @@ import type {
   SampleRecord,
 } from '../cli/report/records.js';
 import type { RunSummary } from '../cli/runner/summary.js';
+import { machineInfo } from './machine.js';
 
 /** mulberry32: a few lines, seeded, good enough for plausible-looking noise. */
 function prng(seed: number): () => number {
@@ -129,6 +130,7 @@ export function demoSummary(records: RunRecords, scenario = 'partition-heal (syn
     peakRssMb: 612.4,
     nodes: NODES,
     versions: { valhalla: '0.1.0', node: process.version },
+    machine: machineInfo(),
     metrics: {
       'lookup.count': records.lookups.length,
       'lookup.success_rate': rate,
