@@ -19,8 +19,16 @@ function human(cmd: string, r: Json): string {
     case 'self':
       return `nodeId  ${r.nodeId}\naddress ${r.address}\nlisten  ${(r.listen as string[]).join(', ')}\nuptime  ${((r.uptimeMs as number) / 1000).toFixed(1)} s\n`;
     case 'peers': {
-      const peers = r.peers as { nodeId: string; addrs: string[]; connected: boolean; direction: string | null }[];
-      const lines = peers.map((p) => `${p.nodeId}  ${(p.connected ? (p.direction ?? 'open') : 'idle').padEnd(8)}  ${p.addrs.join(', ')}`);
+      const peers = r.peers as {
+        nodeId: string;
+        addrs: string[];
+        connected: boolean;
+        direction: string | null;
+      }[];
+      const lines = peers.map(
+        (p) =>
+          `${p.nodeId}  ${(p.connected ? (p.direction ?? 'open') : 'idle').padEnd(8)}  ${p.addrs.join(', ')}`,
+      );
       return `${peers.length} peer${peers.length === 1 ? '' : 's'}\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
     }
     case 'table': {
