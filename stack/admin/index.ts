@@ -56,11 +56,23 @@ export const ADMIN_COMMANDS: Record<string, { summary: string; handler: Handler 
       const out = new Map<string, Record<string, unknown>>();
       for (const e of node.dht.table().entries) {
         const s = sessions.get(e.nodeId);
-        out.set(e.nodeId, { nodeId: e.nodeId, addrs: [...e.addrs], inTable: true, connected: !!s, direction: s?.direction ?? null });
+        out.set(e.nodeId, {
+          nodeId: e.nodeId,
+          addrs: [...e.addrs],
+          inTable: true,
+          connected: !!s,
+          direction: s?.direction ?? null,
+        });
       }
       for (const s of sessions.values()) {
         if (out.has(s.nodeId)) continue;
-        out.set(s.nodeId, { nodeId: s.nodeId, addrs: [...s.addrs], inTable: false, connected: true, direction: s.direction });
+        out.set(s.nodeId, {
+          nodeId: s.nodeId,
+          addrs: [...s.addrs],
+          inTable: false,
+          connected: true,
+          direction: s.direction,
+        });
       }
       return { peers: [...out.values()] };
     },
