@@ -1,0 +1,138 @@
+/**
+ * The loop every worker runs (and a single-worker run, in-process): conservative windows.
+ *
+ * With lookahead L (the network's minimum one-way delay between distinct hosts), a message created
+ * at time t arrives at t + L or later. So once every worker has run all its events before T + L,
+ * nothing that any of them does later can land before T + L: a window [T, T + L) is safe to run
+ * without hearing from the others. At the barrier the workers swap what they sent and agree on
+ * the next T: the earliest queued event or message in flight anywhere (idle stretches are skipped).
+ *
+ * Why the result does not depend on the number of workers: each worker runs its own events in
+ * (time, key) order, and the key (owner, owner's sequence number) is allocated by the node that
+ * creates the event, whichever worker that runs on; imported messages enter the queue before their
+ * time under the key they were created with. Every event therefore happens with the same inputs
+ * at the same (time, key) as in one thread, and the trace hash, a sum over events, adds up to the
+ * same value. Window boundaries are invisible to the simulated code: a run() stops only once the
+ * microtask queue is quiet, and nothing but this loop runs between windows.
+ */
+import type { MessageExporter } from '../fabric.js';
+import type { NetMessage } from '../messages.js';
+import { KIND_NET } from '../scheduler.js';
+import type { PartitionOptions, Simulation } from '../simulation.js';
+import { workerOf } from '../simulation.js';
+import type { Exchange } from './exchange.js';
+import { importWire, WireWriter } from './wire.js';
+
+/** One worker's share of a partitioned simulation, built by a driver (see DriverFactory). */
+export interface Part<R> {
+  /** Built with `partition` from the factory's argument; every node added, stacks only on local ones. */
+  readonly sim: Simulation;
+  /** Run to this virtual time (ms). Must be the same in every worker. */
+  readonly untilMs: number;
+  /** This worker's share of the results, after the run (structured-cloneable). */
+  collect(): R | Promise<R>;
+}
+
+/**
+ * Builds one worker's part from a structured-cloneable input. Called once per worker with the same
+ * input; it must add the same nodes and schedule the same controller events in every worker (see
+ * index.ts for the rules).
+ */
+export type DriverFactory<I, R> = (input: I, partition: PartitionOptions) => Part<R> | Promise<Part<R>>;
+
+export interface WindowStats {
+  windows: number;
+  messagesOut: number;
+  messagesIn: number;
+  waitMs: number;
+}
+
+/** Collects this worker's outgoing messages, one writer per destination worker. */
+class Outbox implements MessageExporter {
+  readonly writers: WireWriter[];
+  earliestNs = Number.POSITIVE_INFINITY;
+  sent = 0;
+
+  constructor(
+    private readonly workers: number,
+    private readonly me: number,
+  ) {
+    this.writers = Array.from({ length: workers }, () => new WireWriter());
+  }
+
+  arrival(
+    timeNs: number,
+    key: number,
+    kind: number,
+    to: number,
+    endKey: number,
+    arg: Uint8Array | number,
+  ): void {
+    this.note(timeNs);
+    this.writers[workerOf(to, this.workers)]!.arrival(timeNs, key, kind, to, endKey, arg);
+  }
+
+  control(timeNs: number, key: number, msg: NetMessage): void {
+    this.note(timeNs);
+    this.writers[workerOf(msg.to, this.workers)]!.control(timeNs, key, KIND_NET, msg);
+  }
+
+  private note(timeNs: number): void {
+    this.sent++;
+    if (timeNs < this.earliestNs) this.earliestNs = timeNs;
+  }
+
+  take(): (ArrayBuffer | null)[] {
+    this.earliestNs = Number.POSITIVE_INFINITY;
+    return this.writers.map((w, i) => (i === this.me ? null : w.take()));
+  }
+}
+
+/**
+ * Run sim to untilMs in conservative windows, swapping messages through exchange (null: the only
+ * worker, which needs no windows). onWindow is called after each window with the virtual time.
+ */
+export async function runWindows(
+  sim: Simulation,
+  untilMs: number,
+  exchange: Exchange | null,
+  onWindow?: (nowNs: number) => void,
+): Promise<WindowStats> {
+  const port = sim.parallelPort();
+  const untilNs = Math.round(untilMs * 1e6);
+  const stats: WindowStats = { windows: 0, messagesOut: 0, messagesIn: 0, waitMs: 0 };
+  if (exchange === null) {
+    // One worker: no other can send anything, so the window is the whole run; still sliced
+    // (windows are invisible to the simulation) so that progress can be reported.
+    const sliceNs = Math.max(1, Math.ceil(untilNs / 100));
+    for (let t = 0; t < untilNs; ) {
+      t = Math.min(untilNs, t + sliceNs);
+      await sim.run({ untilNs: t });
+      stats.windows++;
+      onWindow?.(t);
+    }
+    if (untilNs === 0) await sim.run({ untilNs: 0 });
+    return stats;
+  }
+  const lookaheadNs = port.lookaheadNs;
+  const outbox = new Outbox(exchange.workers, exchange.worker);
+  port.attachExporter(outbox);
+  let startNs = 0;
+  for (;;) {
+    // Events at exactly untilNs belong to the run, as in Simulation.run({ untilMs }).
+    const endNs = Math.min(startNs + lookaheadNs, untilNs + 1);
+    await sim.run({ untilNs: endNs - 1 });
+    stats.windows++;
+    const boundNs = Math.min(port.nextEventNs(), outbox.earliestNs);
+    stats.messagesOut += outbox.sent;
+    outbox.sent = 0;
+    const { inbound, globalBoundNs } = exchange.barrier(outbox.take(), boundNs);
+    for (const buf of inbound) stats.messagesIn += importWire(buf, port);
+    onWindow?.(endNs - 1);
+    if (globalBoundNs > untilNs) break;
+    startNs = Math.max(endNs, globalBoundNs);
+  }
+  await sim.run({ untilNs }); // nothing left before untilNs: only sets the clock, as one thread would
+  stats.waitMs = exchange.waitMs;
+  return stats;
+}
