@@ -50,6 +50,7 @@ export { MetricsRegistry, type MetricsSnapshot, type Summary, summarize } from '
 export { promiseHookRefs } from './microtasks.js';
 export { NetworkConfigError, type NetworkOptions } from './network-options.js';
 export { SimNode, type SimNodeOptions, type SimRuntime } from './node.js';
+export { workerOf } from './parallel/outbox.js';
 export { RngRangeError, SimRng } from './rng.js';
 export type { RunOptions, RunStats, SimStats, StopReason } from './scheduler.js';
 export {
@@ -58,6 +59,5 @@ export {
   type PartitionOptions,
   Simulation,
   type SimulationOptions,
-  workerOf,
 } from './simulation.js';
 export { type SimHarnessOptions, simHarness } from './testing.js';

@@ -126,7 +126,7 @@ class FloorSampler implements LatencySampler {
   ) {}
   sampleNs(rng: SimRng): number {
     const ns = this.inner.sampleNs(rng);
-    return ns < this.floorNs ? this.floorNs : ns;
+    return Math.max(ns, this.floorNs);
   }
 }
 

@@ -5,7 +5,7 @@ import type { Clock, Timer } from '../stack/runtime.js';
 import { DEFAULT_EPOCH_MS, SimClock } from './clock.js';
 import { SimulationError, SimulationStalledError, VirtualTimeExceededError } from './errors.js';
 import type { Fireable } from './event-queue.js';
-import { Fabric, type MessageExporter } from './fabric.js';
+import { Fabric } from './fabric.js';
 import type { FaultRule } from './faults.js';
 import { HostState } from './host.js';
 import { errorFields, LogBook, type LogOptions, type LogRecord, SimLogger } from './logger.js';
@@ -13,6 +13,7 @@ import { NetMessage } from './messages.js';
 import { aggregateMetrics, type MetricsSnapshot } from './metrics.js';
 import { type NetworkOptions, resolveNetworkOptions } from './network-options.js';
 import { type NodeContext, SimNode, type SimNodeOptions } from './node.js';
+import { Outbox, workerOf } from './parallel/outbox.js';
 import type { Cut } from './partitions.js';
 import { SimRng } from './rng.js';
 import {
@@ -47,15 +48,11 @@ export interface PartitionOptions {
   worker: number;
 }
 
-/** The worker that runs node index i (1-based): round robin, so staggered joins spread evenly. */
-export function workerOf(index: number, workers: number): number {
-  return (index - 1) % workers;
-}
-
 /** What sim/parallel needs from a Simulation it drives; nothing else should use it. */
 export interface ParallelPort {
   readonly lookaheadNs: number;
-  attachExporter(e: MessageExporter): void;
+  /** Where this worker's messages for other workers collect (null: not partitioned). */
+  readonly outbox: Outbox | null;
   importArrival(
     timeNs: number,
     key: number,
@@ -159,6 +156,7 @@ export class Simulation {
     }
     this.sched.hashController = worker === 0;
     this.fabric = new Fabric(this.sched, network);
+    if (workers > 1) this.fabric.exporter = new Outbox(workers, worker);
     this.book = new LogBook(opts.log ?? {}, () => this.sched.nowNs / 1e6);
     this.log = new SimLogger(this.book, 'sim');
     this.clock = new SimClock(this.sched, CONTROLLER, 0, epochMs, (err) =>
@@ -201,9 +199,7 @@ export class Simulation {
     const { sched, fabric } = this;
     return {
       lookaheadNs: fabric.opts.minLatencyNs,
-      attachExporter: (e) => {
-        fabric.exporter = e;
-      },
+      outbox: fabric.exporter as Outbox | null,
       importArrival: (t, key, kind, to, endKey, arg) => fabric.importArrival(t, key, kind, to, endKey, arg),
       importControl: (t, key, type, to, a, b, c, d) =>
         fabric.importControl(t, key, new NetMessage(fabric, type, to, a, b, c, d)),

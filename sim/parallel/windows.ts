@@ -15,13 +15,10 @@
  * same value. Window boundaries are invisible to the simulated code: a run() stops only once the
  * microtask queue is quiet, and nothing but this loop runs between windows.
  */
-import type { MessageExporter } from '../fabric.js';
-import type { NetMessage } from '../messages.js';
-import { KIND_NET } from '../scheduler.js';
+import { SimulationError } from '../errors.js';
 import type { PartitionOptions, Simulation } from '../simulation.js';
-import { workerOf } from '../simulation.js';
 import type { Exchange } from './exchange.js';
-import { importWire, WireWriter } from './wire.js';
+import { importWire } from './wire.js';
 
 /** One worker's share of a partitioned simulation, built by a driver (see DriverFactory). */
 export interface Part<R> {
@@ -45,47 +42,6 @@ export interface WindowStats {
   messagesOut: number;
   messagesIn: number;
   waitMs: number;
-}
-
-/** Collects this worker's outgoing messages, one writer per destination worker. */
-class Outbox implements MessageExporter {
-  readonly writers: WireWriter[];
-  earliestNs = Number.POSITIVE_INFINITY;
-  sent = 0;
-
-  constructor(
-    private readonly workers: number,
-    private readonly me: number,
-  ) {
-    this.writers = Array.from({ length: workers }, () => new WireWriter());
-  }
-
-  arrival(
-    timeNs: number,
-    key: number,
-    kind: number,
-    to: number,
-    endKey: number,
-    arg: Uint8Array | number,
-  ): void {
-    this.note(timeNs);
-    this.writers[workerOf(to, this.workers)]!.arrival(timeNs, key, kind, to, endKey, arg);
-  }
-
-  control(timeNs: number, key: number, msg: NetMessage): void {
-    this.note(timeNs);
-    this.writers[workerOf(msg.to, this.workers)]!.control(timeNs, key, KIND_NET, msg);
-  }
-
-  private note(timeNs: number): void {
-    this.sent++;
-    if (timeNs < this.earliestNs) this.earliestNs = timeNs;
-  }
-
-  take(): (ArrayBuffer | null)[] {
-    this.earliestNs = Number.POSITIVE_INFINITY;
-    return this.writers.map((w, i) => (i === this.me ? null : w.take()));
-  }
 }
 
 /**
@@ -115,8 +71,9 @@ export async function runWindows(
     return stats;
   }
   const lookaheadNs = port.lookaheadNs;
-  const outbox = new Outbox(exchange.workers, exchange.worker);
-  port.attachExporter(outbox);
+  const outbox = port.outbox;
+  if (outbox === null)
+    throw new SimulationError('runWindows with an exchange needs a partitioned simulation');
   let startNs = 0;
   for (;;) {
     // Events at exactly untilNs belong to the run, as in Simulation.run({ untilMs }).
