@@ -13,6 +13,7 @@
  * every controller event (so the bookkeeping of who is up, and every random choice the controller
  * makes, are the same everywhere); stacks exist and lookups start only where node.local holds.
  */
+import { pathToFileURL } from 'node:url';
 import { lognormal, type PartitionOptions, type SimNode, Simulation } from '../sim/index.js';
 import type { Part } from '../sim/parallel/index.js';
 import { generateIdentity, type Identity } from '../stack/identity/index.js';
@@ -184,4 +185,84 @@ export function mergeDhtParts(parts: DhtNetPart[]): {
   for (const p of parts)
     for (const [k, v] of Object.entries(p.counters)) counters[k] = (counters[k] ?? 0) + v;
   return { lookups, counters, handlerErrors: parts.reduce((s, p) => s + p.handlerErrors, 0) };
+}
+
+/** The 10,000-node shape of issue 5: joins over 60 s, then one lookup per node over 60 s. */
+export function tenThousand(nodes = 10_000, seed = 1, minLatencyMs = 1): DhtNetInput {
+  return {
+    seed,
+    nodes,
+    joinOverMs: 60_000,
+    lookups: nodes,
+    lookupStartMs: 70_000,
+    lookupOverMs: 60_000,
+    untilMs: 140_000,
+    latencyMedianMs: 40,
+    latencySigma: 0.5,
+    minLatencyMs,
+    loss: 0.01,
+    k: 20,
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: 'string', default: '10000' },
+      workers: { type: 'string', default: '1' },
+      seed: { type: 'string', default: '1' },
+      floor: { type: 'string', default: '1' },
+    },
+  });
+  const { runPartitioned } = await import('../sim/parallel/index.js');
+  const input = tenThousand(Number(values.nodes), Number(values.seed), Number(values.floor));
+  const workers = Number(values.workers);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let last = 0;
+  const r = await runPartitioned<DhtNetInput, DhtNetPart>({
+    driver: { url: import.meta.url, exportName: 'dhtNetwork' },
+    input,
+    workers,
+    onProgress: (p) => {
+      if (p.wallMs - last < 10_000) return;
+      last = p.wallMs;
+      process.stderr.write(
+        `  ${(p.virtualMs / 1000).toFixed(1)} s virtual, ${p.events} events, ${(p.wallMs / 1000).toFixed(0)} s wall\n`,
+      );
+    },
+  });
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const m = mergeDhtParts(r.parts);
+  const found = m.lookups.filter((l) => l.found).length;
+  const out = {
+    nodes: input.nodes,
+    workers,
+    minLatencyMs: input.minLatencyMs,
+    traceHash: r.traceHash,
+    events: r.events,
+    wallS: Math.round(wallMs / 100) / 10,
+    cpuS: Math.round((cpu.user + cpu.system) / 1e5) / 10,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    lookups: m.lookups.length,
+    successRate: m.lookups.length ? found / m.lookups.length : null,
+    handshakes: (m.counters['veil.handshakes'] ?? 0) / 2,
+    windows: r.windows.map((w) => ({
+      windows: w.windows,
+      messagesOut: w.messagesOut,
+      waitS: Math.round(w.waitMs / 100) / 10,
+    })),
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+// Not a top-level await: one worker imports this module in-process, which must finish loading first.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  });
 }

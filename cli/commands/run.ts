@@ -34,9 +34,15 @@ export const command: Command = {
   spec: {
     name: 'run',
     summary: 'run a scenario file and print a summary',
-    usage: 'valhalla run <scenario.yaml> [--seed N] [--json] [--out DIR] [--backend sim]',
+    usage: 'valhalla run <scenario.yaml> [--seed N] [--workers N] [--json] [--out DIR] [--backend sim]',
     flags: {
       seed: { type: 'string', arg: 'N', help: "override the scenario's seed (0..4294967295)" },
+      workers: {
+        type: 'string',
+        arg: 'N',
+        help: 'split the simulation across N worker threads (same traceHash for any N)',
+        default: '1',
+      },
       json: { type: 'boolean', help: 'print only the summary object on stdout (human text goes to stderr)' },
       out: {
         type: 'string',
@@ -67,12 +73,13 @@ export const command: Command = {
       throw err;
     }
     const seed = intFlag(parsed, 'seed', { min: 0, max: 4294967295 }) ?? scenario.seed;
+    const workers = intFlag(parsed, 'workers', { min: 1, max: 64 }) ?? 1;
     const json = parsed.values.json === true;
     io.err(
       `running ${scenario.name} (${file}) with seed ${seed} on the simulator: ${scenario.nodes.count} nodes, ${scenario.durationMs / 1000} s of virtual time\n`,
     );
     const wallStart = performance.now();
-    const result = await runOnSim(scenario, seed, progressPrinter(io));
+    const result = await runOnSim(scenario, seed, progressPrinter(io), { workers });
     const wallMs = performance.now() - wallStart;
     let assertions: AssertionResult[];
     try {

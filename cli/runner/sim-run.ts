@@ -3,12 +3,28 @@
  * collects the metrics the assertions read. Workload events are scheduled either on a node's own
  * clock (ping: owned by that node) or as controller events (lookups), so their order is fixed by
  * the seed and never by the host machine.
+ *
+ * One code path for any number of worker threads (sim/parallel): scenarioPart() builds one
+ * worker's share (with one worker, all of it), mergeParts() puts the shares together. The rules
+ * that keep the result independent of the worker count: every worker adds every node and schedules
+ * every controller event (timeline, joins, lookups, samples), so the bookkeeping of who is up and
+ * every random choice of the controller are the same everywhere; a node's stack, its pings and the
+ * lookups it issues exist only in the worker that owns it (node.local); whatever a controller
+ * event observes of the nodes (table health, segments delivered) is summed over workers, never
+ * read from one.
  */
 
 import type { LookupWorkload, PingWorkload, Scenario } from '../../scenarios/types.js';
-import { type SimNode, Simulation } from '../../sim/index.js';
+import { type PartitionOptions, type SimNode, Simulation, workerOf } from '../../sim/index.js';
+import { type ParallelRunResult, type Part, runPartitioned } from '../../sim/parallel/index.js';
 import { PingService } from '../../stack/probe/index.js';
-import type { LookupRecord, MessageRecord, RunRecords, SampleRecord } from '../report/records.js';
+import type {
+  FaultRecord,
+  LookupRecord,
+  MessageRecord,
+  RunRecords,
+  SampleRecord,
+} from '../report/records.js';
 import { simNetworkOptions } from './sim-network.js';
 import { distribution } from './stats.js';
 import { scheduleTimeline } from './timeline.js';
@@ -38,8 +54,14 @@ interface PingTally {
   rtts: number[];
 }
 
-function startPings(nodes: SimNode[], probes: PingService[], w: PingWorkload, tally: PingTally): void {
+function startPings(
+  nodes: SimNode[],
+  probes: (PingService | undefined)[],
+  w: PingWorkload,
+  tally: PingTally,
+): void {
   nodes.forEach((node, i) => {
+    if (!node.local) return; // pings are the node's own timers: only its worker runs them
     const { clock, rng } = node.runtime;
     const wrng = rng.fork(`workload:ping:${w.everyMs}`);
     const tick = (): void => {
@@ -88,6 +110,9 @@ function startLookups(world: World, w: LookupWorkload, out: LookupRecord[]): voi
       if (targetPos >= fromPos) targetPos++;
       rec.node = up[fromPos]!;
       rec.target = up[targetPos]!;
+      // Every worker keeps the record; the lookup itself runs where its node does (mergeParts
+      // takes that worker's copy).
+      if (!world.nodes[rec.node]!.local) return;
       // A failed lookup is a result to record, never an error that stops the run.
       world.stacks[rec.node]!.dht.lookup(world.identities[rec.target]!.nodeId.toString()).then(
         (r) => Object.assign(rec, { found: r.found, hops: r.hops, queries: r.queries, ms: r.ms }),
@@ -97,38 +122,64 @@ function startLookups(world: World, w: LookupWorkload, out: LookupRecord[]): voi
   }
 }
 
+/**
+ * One worker's share of a sample: nodes up (the same in every worker), routing-table entries of
+ * its own up nodes and how many of them are up, and segments it delivered since the last sample.
+ */
+interface SampleShare {
+  tMs: number;
+  up: number;
+  entries: number;
+  live: number;
+  deliveries: number;
+}
+
 /** Health over time: nodes up, routing-table size, and the share of table entries that are up. */
-function scheduleSamples(
-  world: World,
-  scenario: Scenario,
-  out: SampleRecord[],
-  messages: MessageRecord[],
-): void {
+function scheduleSamples(world: World, scenario: Scenario, out: SampleShare[]): void {
   let lastDeliveries = 0;
-  let lastT = 0;
   const sample = (): void => {
-    const t = world.sim.nowMs;
     // Traffic per window: segments delivered by the simulated network since the last sample.
     const deliveries = world.sim.stats.deliveries;
-    messages.push({ tMs: lastT, kind: 'sim.segments', count: deliveries - lastDeliveries, bytes: 0 });
-    lastDeliveries = deliveries;
-    lastT = t;
     const up = world.upNodes();
     let entries = 0;
     let live = 0;
     for (const i of up) {
+      if (!world.nodes[i]!.local) continue;
       for (const e of world.stacks[i]!.dht.table().entries) {
         entries++;
         const j = world.indexOf.get(e.nodeId);
         if (j !== undefined && world.isUp(j)) live++;
       }
     }
-    out.push({ tMs: t, metric: 'nodes.up', value: up.length });
-    out.push({ tMs: t, metric: 'table.size.mean', value: up.length ? entries / up.length : 0 });
-    out.push({ tMs: t, metric: 'table.live_fraction', value: entries ? live / entries : 1 });
+    out.push({ tMs: world.sim.nowMs, up: up.length, entries, live, deliveries: deliveries - lastDeliveries });
+    lastDeliveries = deliveries;
   };
   for (let t = scenario.sampleMs; t <= scenario.durationMs; t += scenario.sampleMs)
     world.sim.schedule(t, sample);
+}
+
+/** The workers' sample shares as the records a run keeps (shares are in the same order everywhere). */
+function sampleRecords(shares: SampleShare[][]): { samples: SampleRecord[]; messages: MessageRecord[] } {
+  const samples: SampleRecord[] = [];
+  const messages: MessageRecord[] = [];
+  let lastT = 0;
+  shares[0]!.forEach((first, k) => {
+    let entries = 0;
+    let live = 0;
+    let deliveries = 0;
+    for (const w of shares) {
+      entries += w[k]!.entries;
+      live += w[k]!.live;
+      deliveries += w[k]!.deliveries;
+    }
+    const t = first.tMs;
+    messages.push({ tMs: lastT, kind: 'sim.segments', count: deliveries, bytes: 0 });
+    lastT = t;
+    samples.push({ tMs: t, metric: 'nodes.up', value: first.up });
+    samples.push({ tMs: t, metric: 'table.size.mean', value: first.up ? entries / first.up : 0 });
+    samples.push({ tMs: t, metric: 'table.live_fraction', value: entries ? live / entries : 1 });
+  });
+  return { samples, messages };
 }
 
 function lookupMetrics(lookups: LookupRecord[], prefix = 'lookup'): Record<string, number> {
@@ -149,13 +200,32 @@ function lookupMetrics(lookups: LookupRecord[], prefix = 'lookup'): Record<strin
   };
 }
 
-export async function runOnSim(
-  scenario: Scenario,
-  seed: number,
-  onProgress?: (p: Progress) => void,
-): Promise<SimRunResult> {
+/** What scenarioPart needs in every worker: plain data (it crosses to worker threads). */
+export interface ScenarioRunInput {
+  scenario: Scenario;
+  seed: number;
+}
+
+/** One worker's share of a run's results (with one worker, all of it). */
+export interface ScenarioPart {
+  tally: PingTally;
+  /** Every lookup workload's records, in issue order: every worker has each one, filled in by the node's worker. */
+  labelled: [string, LookupRecord[]][];
+  samples: SampleShare[];
+  faults: FaultRecord[];
+  counters: Record<string, number>;
+  nodesUp: number;
+}
+
+/** Build one worker's share of a scenario run (sim/parallel DriverFactory). */
+export async function scenarioPart(
+  input: ScenarioRunInput,
+  partition: PartitionOptions,
+): Promise<Part<ScenarioPart>> {
+  const { scenario, seed } = input;
   const sim = new Simulation({
     seed,
+    partition,
     network: simNetworkOptions(scenario.network),
     log: { level: 'warn', keep: 200 },
   });
@@ -167,15 +237,14 @@ export async function runOnSim(
   const tally: PingTally = { sent: 0, ok: 0, failed: 0, rtts: [] };
   const pings = scenario.workload.filter((w): w is PingWorkload => w.kind === 'ping');
   if (pings.length > 0) {
-    const probes = nodes.map((n) => new PingService({ runtime: n.runtime }));
-    await sim.runUntil(Promise.all(probes.map((p, i) => p.start(nodes[i]!.addr(PROBE_PORT)))), 1_000);
+    const probes = nodes.map((n) => (n.local ? new PingService({ runtime: n.runtime }) : undefined));
+    // Listening needs no virtual time: the promises settle on microtasks alone.
+    await Promise.all(probes.map((p, i) => p?.start(nodes[i]!.addr(PROBE_PORT))));
     for (const w of pings) startPings(nodes, probes, w, tally);
   }
   const lookupWorkloads = scenario.workload.filter((w): w is LookupWorkload => w.kind === 'lookup');
-  const lookups: LookupRecord[] = [];
   const labelled = new Map<string, LookupRecord[]>();
-  const samples: SampleRecord[] = [];
-  const messages: MessageRecord[] = [];
+  const samples: SampleShare[] = [];
   let world: World | undefined;
   if (lookupWorkloads.length > 0 || scenario.timeline.length > 0) {
     world = new World(sim, nodes, scenario);
@@ -186,30 +255,58 @@ export async function runOnSim(
       labelled.set(w.label ?? `#${labelled.size}`, mine);
     }
     scheduleTimeline(world, scenario, nodes[0]!.runtime.rng.fork('timeline'));
-    scheduleSamples(world, scenario, samples, messages);
+    scheduleSamples(world, scenario, samples);
   }
+  return {
+    sim,
+    untilMs: scenario.durationMs,
+    collect: () => ({
+      tally,
+      labelled: [...labelled],
+      samples,
+      faults: world?.faults ?? [],
+      counters: sim.metrics().counters,
+      nodesUp: world ? world.upNodes().length : nodes.length,
+    }),
+  };
+}
 
-  // Fixed slices of virtual time (independent of the terminal) so progress never changes the trace.
-  const slices = 100;
-  const wallStart = performance.now();
-  for (let s = 1; s <= slices; s++) {
-    const stats = await sim.run({ untilMs: (scenario.durationMs * s) / slices });
-    onProgress?.({
-      virtualMs: stats.timeMs,
-      durationMs: scenario.durationMs,
-      events: stats.events,
-      wallMs: performance.now() - wallStart,
-    });
+/** The shares of a run as one result. Deterministic: nothing depends on which worker had what. */
+export function mergeParts(
+  scenario: Scenario,
+  run: Omit<ParallelRunResult<ScenarioPart>, 'windows'>,
+): SimRunResult {
+  const parts = run.parts;
+  const workers = parts.length;
+  const tally: PingTally = { sent: 0, ok: 0, failed: 0, rtts: [] };
+  const counters: Record<string, number> = {};
+  for (const p of parts) {
+    tally.sent += p.tally.sent;
+    tally.ok += p.tally.ok;
+    tally.failed += p.tally.failed;
+    tally.rtts.push(...p.tally.rtts);
+    for (const [k, v] of Object.entries(p.counters)) counters[k] = (counters[k] ?? 0) + v;
   }
+  // Sorted, so that sums (the mean) add in the same order whatever the partitioning.
+  tally.rtts.sort((a, b) => a - b);
+  // Each lookup record from the worker of the node that issued it (SimNode index = node + 1).
+  const owner = (rec: LookupRecord) => (rec.node < 0 ? 0 : workerOf(rec.node + 1, workers));
+  const labelled = new Map<string, LookupRecord[]>(
+    parts[0]!.labelled.map(([label, recs], l) => [
+      label,
+      recs.map((rec, q) => parts[owner(rec)]!.labelled[l]![1][q]!),
+    ]),
+  );
+  const lookups: LookupRecord[] = [];
   for (const recs of labelled.values()) lookups.push(...recs);
   lookups.sort((a, b) => a.tMs - b.tMs || a.node - b.node);
+  const lookupWorkloads = scenario.workload.filter((w): w is LookupWorkload => w.kind === 'lookup');
   const perLabel: Record<string, number> = {};
   for (const w of lookupWorkloads)
     if (w.label) Object.assign(perLabel, lookupMetrics(labelled.get(w.label)!, `lookup.${w.label}`));
-  const stats = sim.stats;
-  const counters = sim.metrics().counters;
+  const pings = scenario.workload.some((w) => w.kind === 'ping');
   const metrics: Record<string, number> = {
-    ...(pings.length > 0
+    ...(pings
       ? {
           'ping.sent': tally.sent,
           'ping.ok': tally.ok,
@@ -222,14 +319,38 @@ export async function runOnSim(
       : {}),
     ...lookupMetrics(lookups),
     ...perLabel,
-    'nodes.up': world ? world.upNodes().length : nodes.length,
+    'nodes.up': parts[0]!.nodesUp,
     // Sessions established, counted by their dialers (each side counts its own completion in
     // veil.handshakes, and a dialer can finish while its peer times out).
     'veil.handshakes': counters['veil.sessions_dialed'] ?? 0,
-    'sim.deliveries': stats.deliveries,
-    'sim.timers': stats.timers,
-    'sim.faults': stats.faults,
+    'sim.deliveries': run.deliveries,
+    'sim.timers': run.timers,
+    'sim.faults': run.faults,
   };
-  const records: RunRecords = { lookups, messages, samples, faults: world?.faults ?? [] };
-  return { traceHash: stats.traceHash, events: stats.events, virtualTimeMs: stats.timeMs, metrics, records };
+  const { samples, messages } = parts[0]!.samples.length
+    ? sampleRecords(parts.map((p) => p.samples))
+    : { samples: [], messages: [] };
+  // Timeline bookkeeping runs in every worker: worker 0's copy is the record.
+  const records: RunRecords = { lookups, messages, samples, faults: parts[0]!.faults };
+  return { traceHash: run.traceHash, events: run.events, virtualTimeMs: run.virtualTimeMs, metrics, records };
+}
+
+export interface SimRunOptions {
+  /** Worker threads sharing the simulation (sim/parallel); the result is the same for any count. Default 1. */
+  workers?: number;
+}
+
+export async function runOnSim(
+  scenario: Scenario,
+  seed: number,
+  onProgress?: (p: Progress) => void,
+  opts: SimRunOptions = {},
+): Promise<SimRunResult> {
+  const run = await runPartitioned<ScenarioRunInput, ScenarioPart>({
+    driver: { url: import.meta.url, exportName: 'scenarioPart' },
+    input: { scenario, seed },
+    workers: opts.workers ?? 1,
+    onProgress: (p) => onProgress?.({ ...p, durationMs: scenario.durationMs }),
+  });
+  return mergeParts(scenario, run);
 }

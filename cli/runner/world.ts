@@ -65,12 +65,17 @@ export class World {
       this.sim.schedule(i === 0 ? 0 : i * spacing, () => this.boot(i, i === 0 ? [] : [this.addr(0)]));
   }
 
-  /** Start the stack on node i's current runtime and join through the given addresses. */
+  /**
+   * Start the stack on node i's current runtime and join through the given addresses. In a run
+   * split across workers (sim/parallel) every worker keeps the state, but only node i's own
+   * worker builds and runs its stack.
+   */
   private async boot(i: number, via: string[]): Promise<void> {
+    this.state[i] = 'up';
+    if (!this.nodes[i]!.local) return;
     const runtime = this.nodes[i]!.runtime;
     const stack = new ValhallaNode({ runtime, identity: this.identities[i]! }, { dht: this.dhtInit });
     this.stacks[i] = stack;
-    this.state[i] = 'up';
     await stack.start([this.addr(i)]);
     if (via.length > 0) await stack.bootstrap(via);
   }
@@ -86,11 +91,11 @@ export class World {
   /** A clean leave: sessions closed (peers see orderly closes), then the host goes away. */
   leave(i: number, why: string): void {
     if (this.state[i] !== 'up') return;
-    const stack = this.stacks[i]!;
+    const stack = this.stacks[i]; // only in node i's own worker
     this.state[i] = 'left';
     this.stacks[i] = undefined;
     this.record('leave', String(i), why);
-    void stack.stop().then(() => this.nodes[i]!.crash());
+    void stack?.stop().then(() => this.nodes[i]!.crash());
   }
 
   /** Same identity, fresh state, rejoin through a live node chosen by the caller. */

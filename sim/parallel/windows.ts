@@ -16,6 +16,7 @@
  * microtask queue is quiet, and nothing but this loop runs between windows.
  */
 import { SimulationError } from '../errors.js';
+import { acquirePromiseHooks, releasePromiseHooks } from '../microtasks.js';
 import type { PartitionOptions, Simulation } from '../simulation.js';
 import type { Exchange } from './exchange.js';
 import { importWire } from './wire.js';
@@ -49,6 +50,22 @@ export interface WindowStats {
  * worker, which needs no windows). onWindow is called after each window with the virtual time.
  */
 export async function runWindows(
+  sim: Simulation,
+  untilMs: number,
+  exchange: Exchange | null,
+  onWindow?: (nowNs: number) => void,
+): Promise<WindowStats> {
+  // Hold the promise hooks for the whole run: each run() would otherwise switch them on and off
+  // again, tens of thousands of times with short windows.
+  acquirePromiseHooks();
+  try {
+    return await windows(sim, untilMs, exchange, onWindow);
+  } finally {
+    releasePromiseHooks();
+  }
+}
+
+async function windows(
   sim: Simulation,
   untilMs: number,
   exchange: Exchange | null,
