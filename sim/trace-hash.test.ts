@@ -52,4 +52,21 @@ describe('trace hash', () => {
     expect(x.fired).toEqual(['a0', 'a1', 'a2', 'b0', 'b1', 'b2']);
     expect(y).toEqual(x);
   });
+
+  test('hashes of disjoint sets of events add up to the hash of their union (how workers combine)', () => {
+    const events: [number, number, number, number][] = Array.from({ length: 50 }, (_, i) => [
+      i * 1e6 + 7,
+      (i % 5) * 2 ** 32 + i,
+      1 + (i % 4),
+      i * 13,
+    ]);
+    const all = new TraceHash();
+    for (const e of events) all.add(...e);
+    const parts = [new TraceHash(), new TraceHash(), new TraceHash()];
+    events.forEach((e, i) => parts[i % 3]!.add(...e));
+    const sum = new TraceHash();
+    for (const p of parts) sum.addHash(TraceHash.fromHex(p.hex()));
+    expect(sum.hex()).toBe(all.hex());
+    expect(() => TraceHash.fromHex('xyz')).toThrow(RangeError);
+  });
 });
