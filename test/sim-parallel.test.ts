@@ -105,17 +105,19 @@ describe('ordering at window boundaries', () => {
     120_000,
   );
 
-  test('a message arriving exactly at a window end runs in the next window, ordered by its key', async () => {
+  test("a message landing exactly one lookahead later, at the receiver's own tick, is ordered by its key", async () => {
     const input: EchoInput = { ...base, nodes: 2, untilMs: 40 };
     const r = await runPartitioned<EchoInput, EchoPart>({ driver: ECHO, input, workers: 2 });
     const logs = mergeLogs(r.parts);
     const at = (node: number, ms: number) => logs[node]!.filter((e) => e.startsWith(`${ms * 1e6} `));
-    // Windows are [0, 10), [10, 20), ... ms and every delay is 10 ms, so each message lands on a
-    // boundary at the instant of the receiver's own tick. The lower owner index goes first: node
-    // 1's tick before node 2's message, and node 1's message before node 2's tick.
+    // Every delay is 10 ms (the lookahead) and ticks are every 10 ms, so each message lands at the
+    // instant of the receiver's own tick, which is also where a worker's step ends when the other
+    // is exactly one lookahead ahead. The lower owner index goes first: node 1's tick before node
+    // 2's message, and node 1's message before node 2's tick.
     expect(at(1, 20)).toEqual(['20000000 tick 2', '20000000 data n2#1']);
     expect(at(2, 30)).toEqual(['30000000 data n1#2', '30000000 tick 3']);
-    expect(r.windows.every((w) => w.windows >= 4)).toBe(true);
+    // A worker runs at most two lookaheads past its own progress per step: 41 ms take 3 or more.
+    expect(r.windows.every((w) => w.windows >= 3)).toBe(true);
   }, 60_000);
 });
 

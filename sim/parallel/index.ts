@@ -36,14 +36,16 @@
  *   producing a different trace.
  * - Conservative synchronization. network.minLatencyMs > 0 is required (lognormal and normal delays
  *   have no positive minimum: draws below the floor are raised to it, in every worker count). It is
- *   the lookahead L: workers run windows [T, T + L) between barriers, T being the earliest event or
- *   in-flight message anywhere. (windows.ts, exchange.ts)
+ *   the lookahead L: each worker publishes its progress P (events before P run, their messages
+ *   posted) and runs its events before min(others' P) + L, after taking in their messages; no
+ *   lockstep barrier, so a worker only waits when it is L ahead of the slowest. (windows.ts,
+ *   exchange.ts)
  * - Trace hash. Each event is hashed alone and the hashes are summed (sim/trace-hash.ts); the
  *   coordinator adds the workers' sums. Event, delivery, timer and fault counts add up likewise.
  * - Microtasks. Each worker is its own thread with its own microtask queue and promise hooks; a
  *   window ends only when its microtasks are quiet, exactly as in one thread.
  * - One worker runs in-process through the same driver and the same loop (runWindows), without a
- *   barrier: windows are invisible to the simulation, so slicing differently changes nothing.
+ *   exchange: windows are invisible to the simulation, so slicing differently changes nothing.
  *
  * What a driver must do (see windows.ts Part/DriverFactory): build a Simulation with the partition
  * it is given and the same options, nodes and controller events in every worker; build stacks and
@@ -97,7 +99,7 @@ export interface ParallelRunResult<R> {
   virtualTimeMs: number;
   /** Each worker's collect(), by worker index. */
   parts: R[];
-  /** Per worker: windows run, messages exchanged, wall time waiting at barriers. */
+  /** Per worker: steps run, messages exchanged, wall time spent waiting for other workers. */
   windows: WindowStats[];
 }
 
@@ -225,7 +227,7 @@ function runThreads<I, R>(opts: ParallelRunOptions<I>): Promise<ParallelRunResul
         exportName: opts.driver.exportName,
         input: opts.input,
         partition: { workers: n, worker: w },
-        exchange: { workers: n, worker: w, control: memory.control, bounds: memory.bounds, ports: mine },
+        exchange: { workers: n, worker: w, control: memory.control, progress: memory.progress, ports: mine },
       };
       t.postMessage(
         start,

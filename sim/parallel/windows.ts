@@ -2,10 +2,10 @@
  * The loop every worker runs (and a single-worker run, in-process): conservative windows.
  *
  * With lookahead L (the network's minimum one-way delay between distinct hosts), a message created
- * at time t arrives at t + L or later. So once every worker has run all its events before T + L,
- * nothing that any of them does later can land before T + L: a window [T, T + L) is safe to run
- * without hearing from the others. At the barrier the workers swap what they sent and agree on
- * the next T: the earliest queued event or message in flight anywhere (idle stretches are skipped).
+ * at time t arrives at t + L or later. A worker whose peers have all progressed past P (run their
+ * events before P, posted their messages) can run its own events before P + L: nothing the others
+ * still do lands earlier. Each step takes in what the others posted, runs to that horizon, posts
+ * what it created and publishes its progress (exchange.ts).
  *
  * Why the result does not depend on the number of workers: each worker runs its own events in
  * (time, key) order, and the key (owner, owner's sequence number) is allocated by the node that
@@ -39,6 +39,7 @@ export interface Part<R> {
 export type DriverFactory<I, R> = (input: I, partition: PartitionOptions) => Part<R> | Promise<Part<R>>;
 
 export interface WindowStats {
+  /** Steps: runs between hearing from the other workers. */
   windows: number;
   messagesOut: number;
   messagesIn: number;
@@ -91,20 +92,24 @@ async function windows(
   const outbox = port.outbox;
   if (outbox === null)
     throw new SimulationError('runWindows with an exchange needs a partitioned simulation');
-  let startNs = 0;
-  for (;;) {
-    // Events at exactly untilNs belong to the run, as in Simulation.run({ untilMs }).
-    const endNs = Math.min(startNs + lookaheadNs, untilNs + 1);
-    await sim.run({ untilNs: endNs - 1 });
+  // Events at exactly untilNs belong to the run, as in Simulation.run({ untilMs }).
+  const endNs = untilNs + 1;
+  let progressNs = 0;
+  while (progressNs < endNs) {
+    const seen = exchange.epoch();
+    const horizonNs = Math.min(exchange.othersProgressNs() + lookaheadNs, endNs);
+    for (const buf of exchange.drain()) stats.messagesIn += importWire(buf, port);
+    if (horizonNs <= progressNs) {
+      exchange.waitForPublication(seen);
+      continue;
+    }
+    await sim.run({ untilNs: horizonNs - 1 });
     stats.windows++;
-    const boundNs = Math.min(port.nextEventNs(), outbox.earliestNs);
     stats.messagesOut += outbox.sent;
     outbox.sent = 0;
-    const { inbound, globalBoundNs } = exchange.barrier(outbox.take(), boundNs);
-    for (const buf of inbound) stats.messagesIn += importWire(buf, port);
-    onWindow?.(endNs - 1);
-    if (globalBoundNs > untilNs) break;
-    startNs = Math.max(endNs, globalBoundNs);
+    progressNs = horizonNs;
+    exchange.publish(outbox.take(), progressNs);
+    onWindow?.(progressNs - 1);
   }
   await sim.run({ untilNs }); // nothing left before untilNs: only sets the clock, as one thread would
   stats.waitMs = exchange.waitMs;

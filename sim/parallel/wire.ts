@@ -1,5 +1,5 @@
 /**
- * The messages one worker hands another at a window barrier, packed into one ArrayBuffer per
+ * The messages one worker hands another after each step, packed into one ArrayBuffer per
  * destination (transferred, not copied, by postMessage). Every message carries what the receiving
  * worker needs to queue it exactly as the sending worker would have: its time, its key (allocated
  * by the sending node), its kind, and the address and contents (messages.ts).
