@@ -75,8 +75,14 @@ export const DEFAULT_RATE_BURST = 64;
 export const DEFAULT_RATE_PER_SECOND = 32;
 /** Sessions with nothing in flight and no traffic for this long are closed. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
-/** A session must be quiet this long before a new one may evict it (past maxSessions). */
-export const DEFAULT_MIN_IDLE_BEFORE_EVICT_MS = 1_000;
+/**
+ * A session must be quiet this long before a new one may evict it (past maxSessions). 0 by
+ * default: measured on 2,000 simulated nodes joining 500/s through one bootstrap node, 1 s made the
+ * bootstrap refuse 60% of the joiners (every session had been active within the second), 250 ms
+ * still isolated some, while evicting the least recently active session at once cost nothing but
+ * an occasional retried request.
+ */
+export const DEFAULT_MIN_IDLE_BEFORE_EVICT_MS = 0;
 /** Malformed messages a session may send before we close it. */
 export const DEFAULT_MAX_MALFORMED_PER_SESSION = 8;
 

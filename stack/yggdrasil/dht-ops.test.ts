@@ -244,6 +244,18 @@ describe('session limits', () => {
     expect(r.found).toBe(true);
   });
 
+  it('refuses newcomers instead when no session has been quiet for minIdleBeforeEvictMs', async () => {
+    const net = await buildSimDht({
+      seed: 'limits',
+      nodes: 10,
+      init: { maxSessions: 3, minIdleBeforeEvictMs: 60_000 },
+    });
+    const c = net.sim.metrics().counters;
+    expect(c['dht.session.evicted']).toBeUndefined();
+    expect(c['dht.session.refused'] + (c['dht.session.dial_refused'] ?? 0)).toBeGreaterThan(0);
+    for (const n of net.nodes) expect(n.dht.peers().length).toBeLessThanOrEqual(3);
+  });
+
   it('refuses more than maxSessionsPerPeer sessions from one NodeID', async () => {
     const net = await buildSimDht({ seed: 'per-peer', nodes: 2, init: { maxSessionsPerPeer: 2 } });
     const sn = net.sim.addNode({ name: 'rogue' });

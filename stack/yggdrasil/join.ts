@@ -10,14 +10,14 @@ import { refillFarBuckets } from './refresh.js';
 import { type BootstrapResult, info } from './results.js';
 
 export interface JoinOptions {
-  /** Tries of the first step while nobody answered (default 3). */
+  /** Tries of the first step while nobody answered (default 5: up to ~15 s of backoff). */
   attempts?: number;
   /** Backoff before the second try; doubles after (default 1 s, jittered x0.5-1.5). */
   retryDelayMs?: number;
 }
 
 export async function join(core: DhtCore, addrs: string[], opts: JoinOptions): Promise<BootstrapResult> {
-  const attempts = opts.attempts ?? 3;
+  const attempts = opts.attempts ?? 5;
   const retryDelayMs = opts.retryDelayMs ?? 1_000;
   let connected = 0;
   for (let attempt = 0; attempt < attempts && addrs.length > 0 && core.table.size === 0; attempt++) {

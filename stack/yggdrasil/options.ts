@@ -35,7 +35,7 @@ export interface DhtInit {
   rateBurst?: number;
   ratePerSecond?: number;
   idleTimeoutMs?: number;
-  /** A session must be quiet this long before a newcomer may evict it (default 1 s). */
+  /** A session must be quiet this long before a newcomer may evict it (default 0). */
   minIdleBeforeEvictMs?: number;
   maxMalformedPerSession?: number;
   maxMessageSize?: number;
