@@ -70,4 +70,20 @@ export const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
       run: (opts) => m.benchThroughput({ progress: opts.progress }),
     };
   },
+  dht: async () => {
+    const m = await import('./dht.js');
+    return {
+      summary:
+        'the Yggdrasil DHT on the simulator over real Veil sessions, at 100, 1,000 and 10,000 nodes ' +
+        '(--nodes N[,N...] for others): lognormal latency (median 40 ms, sigma 0.5); nodes join through ' +
+        'node 0 one every 20 virtual ms; 1,000 lookups of random NodeIDs from random nodes, 10 virtual ms ' +
+        'apart; then 20% of the nodes (never node 0) crash and 1,000 lookups among the survivors follow at ' +
+        'once. hops = rounds until the 3 closest answered; *Ms = virtual time except wallMs/cpuMs/*WallMs/' +
+        "*CpuMs; per-lookup requests/messages/bytes are all nodes' DHT traffic over the phase / lookups; " +
+        'handshakes = sessions dialed (Noise XX each). With several sizes the largest is at the top level ' +
+        'and every size again under n<N>. (e.g. n1000.lookupHopsP50); peakRssMb is the process peak so far',
+      anchors: m.dhtAnchors(),
+      run: (opts) => m.benchDht({ nodes: m.parseNodes(opts.params.nodes), progress: opts.progress }),
+    };
+  },
 };
