@@ -12,7 +12,7 @@ export const command: Command = {
       json: { type: 'boolean', help: 'print one JSON object {passed, failed, results} on stdout' },
     },
     details:
-      'Only Noise_XX_25519_ChaChaPoly_SHA256 entries are run; others are listed as skipped.\n' +
+      'Only Noise_XX_25519_ChaChaPoly_SHA256 entries are run; how many others were skipped is said on stderr.\n' +
       'Example: valhalla conformance noise-vectors conformance/vectors/noise-xx-25519-chachapoly-sha256.snow.json',
   },
   async run(parsed, io) {
@@ -28,6 +28,7 @@ export const command: Command = {
     } else {
       for (const r of report.results)
         io.out(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.error ? `: ${r.error}` : ''}\n`);
+      if (report.skipped > 0) io.err(`(${report.skipped} entries of other Noise protocols skipped)\n`);
       io.out(`${report.passed} passed, ${report.failed} failed\n`);
     }
     return report.failed === 0 ? 0 : 1;
