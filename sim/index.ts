@@ -17,6 +17,10 @@
  *   sim.schedule(5_000, () => b.crash());
  *   await sim.run({ untilMs: 60_000 });
  *   console.log(sim.traceHash);
+ *
+ * sim/parallel splits one simulation across worker threads with the same trace hash for any worker
+ * count; its index.ts says what that requires (nodes touch each other only through messages, a
+ * latency floor, controller events replicated in every worker).
  */
 export { DEFAULT_EPOCH_MS, SimClock } from './clock.js';
 export {
