@@ -7,6 +7,7 @@ import type { Command, Io } from '../command.js';
 import { UsageError } from '../errors.js';
 import { writeReport } from '../report/write.js';
 import { type AssertionResult, evaluate, UnknownMetricError } from '../runner/assertions.js';
+import { minLatencyMs } from '../runner/sim-network.js';
 import { type Progress, runOnSim } from '../runner/sim-run.js';
 import { formatSummary, type RunSummary } from '../runner/summary.js';
 import { VERSION } from '../version.js';
@@ -74,6 +75,11 @@ export const command: Command = {
     }
     const seed = intFlag(parsed, 'seed', { min: 0, max: 4294967295 }) ?? scenario.seed;
     const workers = intFlag(parsed, 'workers', { min: 1, max: 64 }) ?? 1;
+    if (workers > 1 && !(minLatencyMs(scenario.network.latency) > 0)) {
+      throw new UsageError(
+        `--workers ${workers}: ${file}'s latency model allows a 0 ms delay between nodes, and workers can only run apart by the minimum delay; use --workers 1 or a model without 0 ms delays`,
+      );
+    }
     const json = parsed.values.json === true;
     io.err(
       `running ${scenario.name} (${file}) with seed ${seed} on the simulator: ${scenario.nodes.count} nodes, ${scenario.durationMs / 1000} s of virtual time\n`,
