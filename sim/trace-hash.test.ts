@@ -63,7 +63,7 @@ describe('trace hash', () => {
     const all = new TraceHash();
     for (const e of events) all.add(...e);
     const parts = [new TraceHash(), new TraceHash(), new TraceHash()];
-    events.forEach((e, i) => parts[i % 3]!.add(...e));
+    for (const [i, e] of events.entries()) parts[i % 3]!.add(...e);
     const sum = new TraceHash();
     for (const p of parts) sum.addHash(TraceHash.fromHex(p.hex()));
     expect(sum.hex()).toBe(all.hex());
