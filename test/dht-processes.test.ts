@@ -128,6 +128,18 @@ describe('DHT across ten OS processes', () => {
     expect(typeof r.ms).toBe('number');
   });
 
+  it('a signed value put on one node is got from another', async () => {
+    const put = await ctl(procs[1]!, 'put', { name: 'greeting', value: 'hello from node 1' });
+    expect(put.stored).toBeGreaterThan(0);
+    const got = await ctl(procs[6]!, 'get', { key: put.key });
+    expect(got).toMatchObject({
+      found: true,
+      value: 'hello from node 1',
+      author: procs[1]!.nodeId,
+      name: 'greeting',
+    });
+  });
+
   it('killed nodes drop out of every peer list within 30 s; a restarted node is found under the same NodeID', async () => {
     const victims = [procs[3]!, procs[5]!, procs[7]!];
     await Promise.all(victims.map((v) => kill(v, 'SIGKILL')));
