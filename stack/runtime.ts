@@ -211,6 +211,59 @@ export interface Metrics {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Devices: TUN (optional)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Bytes a TUN device leaves free and writable in front of every packet it delivers, so that a
+ * framing header can be written in place (new Uint8Array(p.buffer, p.byteOffset - TUN_HEADROOM,
+ * ...)) and packet plus header sent as one chunk without copying the packet.
+ */
+export const TUN_HEADROOM = 8; // bytes
+
+/** The device could not be created or configured (no permission, no /dev/net/tun, bad name). */
+export class TunUnavailableError extends Error {
+  override name = 'TunUnavailableError';
+}
+
+export interface TunConfig {
+  /** Interface name (at most 15 characters); the provider picks one when absent. */
+  name?: string;
+  /** Link MTU in bytes (1280..65535). */
+  mtu: number;
+  /** The IPv6 address the host side gets (16 bytes), with its prefix length: traffic to the
+   * prefix is routed into the device. */
+  address: Uint8Array;
+  prefixLength: number;
+}
+
+export interface TunHandler {
+  /**
+   * One IP packet the host sent into the device. The packet is the receiver's to keep (the
+   * provider never reuses its bytes) and has TUN_HEADROOM writable bytes in front of it.
+   */
+  onPacket(packet: Uint8Array): void;
+  /** The device went away (closed, or failed: err says why). Called once, last. */
+  onClose?(err?: Error): void;
+}
+
+export interface TunDevice {
+  readonly name: string;
+  readonly mtu: number;
+  /** Install the handler; packets read before it is set are dropped. */
+  setHandler(handler: TunHandler): void;
+  /** Hand one IP packet to the host. False when it was dropped (device gone or full). */
+  write(packet: Uint8Array): boolean;
+  /** Remove the device. Idempotent. */
+  close(): void;
+}
+
+export interface TunProvider {
+  /** Create and configure a device. Rejects with TunUnavailableError saying what is missing. */
+  open(config: TunConfig): Promise<TunDevice>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The Runtime
 // ---------------------------------------------------------------------------------------------
 
@@ -220,6 +273,8 @@ export interface Runtime {
   readonly net: Network;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** TUN devices, where the Runtime can make them (live on Linux, the simulator's in-memory ones). */
+  readonly tun?: TunProvider;
 }
 
 /** Parse "host:port" / "[v6]:port". Pure; throws AddressError. */

@@ -1,0 +1,429 @@
+/**
+ * The TUN service: moves IPv6 packets between a TUN device and the overlay. A packet the host
+ * sends to fdXX:... goes to the node whose NodeID starts with those 120 bits; a packet from the
+ * overlay reaches the host only when its source address is the sending node's own (the NodeID
+ * its Veil session authenticated). Routing and the wire format: conformance/spec/tun.md.
+ *
+ * Per destination there is one route: a TUN stream straight to the owner when a session to it can
+ * be had, else a circuit of relay streams through peers with a Veil session run end to end inside
+ * it, so relays see only the destination's NodeID and ciphertext.
+ */
+import { addressPrefixMatches, nodeIdToAddressBytes } from '../identity/address.js';
+import { NodeId, xorDistance } from '../identity/node-id.js';
+import { type Connection, type Runtime, TUN_HEADROOM, type TunDevice } from '../runtime.js';
+import { equalBytes, toHex } from '../yggdrasil/rpc/bytes.js';
+import {
+  CIRCUIT_ID_LEN,
+  encodeFrame,
+  encodeRelayRequest,
+  FrameReader,
+  RELAY_PROTOCOL,
+  RELAY_STATUS_LEN,
+  RelayStatus,
+  relayStatusName,
+  TUN_PROTOCOL,
+} from './codec.js';
+import {
+  CIRCUIT_MEMORY_MS,
+  DEFAULT_DIRECT_TIMEOUT_MS,
+  DEFAULT_HOP_LIMIT,
+  DEFAULT_NEGATIVE_CACHE_MS,
+  DEFAULT_RESOLVE_TIMEOUT_MS,
+  MAX_QUEUED_BYTES,
+  PENDING_MAX_BYTES,
+  PENDING_MAX_PACKETS,
+  RELAY_FANOUT,
+  RELAY_STATUS_TIMEOUT_MS,
+} from './constants.js';
+import { NoRouteError } from './errors.js';
+import { HeadReader } from './head-reader.js';
+import {
+  checkIpv6,
+  destinationUnreachable,
+  dstAddress,
+  isIcmpv6Error,
+  srcAddress,
+  UnreachableCode,
+} from './ipv6.js';
+import type { TunNodePort, TunSecureSession } from './port.js';
+import { acceptRelay } from './relay.js';
+
+export interface TunServiceComponents {
+  runtime: Runtime;
+  node: TunNodePort;
+  device: TunDevice;
+}
+
+export interface TunServiceInit {
+  hopLimit?: number;
+  resolveTimeoutMs?: number;
+  directTimeoutMs?: number;
+  negativeCacheMs?: number;
+  /** Carry other nodes' circuits (default true). */
+  relay?: boolean;
+}
+
+/** One way to a destination: a stream that carries packet frames both ways. */
+export class Route {
+  queuedBytes = 0;
+  blocked = false;
+  constructor(
+    readonly key: string,
+    readonly dest: NodeId,
+    readonly stream: Connection,
+    readonly via: 'direct' | 'relay',
+    readonly session?: TunSecureSession,
+  ) {}
+}
+
+interface Pending {
+  packets: Uint8Array[];
+  bytes: number;
+}
+
+const hex = toHex;
+/** A destination's key: the 15 NodeID bytes its address carries, in hex. */
+const keyOfAddress = (addr: Uint8Array): string => hex(addr.subarray(1, 16));
+const keyOfNode = (id: NodeId): string => hex(id.bytes.subarray(0, 15));
+
+export class TunService {
+  readonly selfAddress: Uint8Array;
+  readonly opts: Required<TunServiceInit>;
+  private readonly routes = new Map<string, Route>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly unreachableUntil = new Map<string, number>();
+  /** Circuit ids seen (hex -> when), for loop protection. */
+  readonly circuits = new Map<string, number>();
+  relaying = 0;
+  private running = false;
+
+  constructor(
+    readonly components: TunServiceComponents,
+    init: TunServiceInit = {},
+  ) {
+    this.selfAddress = nodeIdToAddressBytes(components.node.nodeId);
+    this.opts = {
+      hopLimit: init.hopLimit ?? DEFAULT_HOP_LIMIT,
+      resolveTimeoutMs: init.resolveTimeoutMs ?? DEFAULT_RESOLVE_TIMEOUT_MS,
+      directTimeoutMs: init.directTimeoutMs ?? DEFAULT_DIRECT_TIMEOUT_MS,
+      negativeCacheMs: init.negativeCacheMs ?? DEFAULT_NEGATIVE_CACHE_MS,
+      relay: init.relay ?? true,
+    };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const { node, device } = this.components;
+    device.setHandler({
+      onPacket: (p) => this.fromHost(p),
+      onClose: (err) => {
+        if (err) this.components.runtime.log.warn('tun: device closed', { error: err.message });
+      },
+    });
+    node.handle(TUN_PROTOCOL, (stream, peer) => this.adopt(stream, peer.nodeId, 'direct'));
+    node.handle(RELAY_PROTOCOL, (stream, peer) => void acceptRelay(this, stream, peer.nodeId));
+  }
+
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    const { node } = this.components;
+    node.unhandle(TUN_PROTOCOL);
+    node.unhandle(RELAY_PROTOCOL);
+    for (const r of [...this.routes.values()]) this.closeRoute(r);
+    this.pending.clear();
+  }
+
+  /** Routes in use, for `ctl` and tests. */
+  routeList(): { address: string; nodeId: string; via: 'direct' | 'relay' }[] {
+    return [...this.routes.values()].map((r) => ({
+      address: r.key,
+      nodeId: r.dest.toString(),
+      via: r.via,
+    }));
+  }
+
+  // --- host -> overlay ---------------------------------------------------------------------------
+
+  private fromHost(p: Uint8Array): void {
+    const { metrics } = this.components.runtime;
+    if (!this.wellFormed(p)) return;
+    const dst = dstAddress(p);
+    if (dst[0] !== 0xfd || !equalBytes(srcAddress(p), this.selfAddress)) {
+      metrics.count('tun.drop.not_overlay');
+      return;
+    }
+    const key = keyOfAddress(dst);
+    const route = this.routes.get(key);
+    if (route) {
+      this.send(route, p);
+      return;
+    }
+    const until = this.unreachableUntil.get(key);
+    if (until !== undefined) {
+      if (this.components.runtime.clock.now() < until) {
+        this.unreachable(p, UnreachableCode.ADDRESS_UNREACHABLE);
+        return;
+      }
+      this.unreachableUntil.delete(key);
+    }
+    let q = this.pending.get(key);
+    if (!q) {
+      q = { packets: [], bytes: 0 };
+      this.pending.set(key, q);
+      void this.resolve(key, dst.slice(1, 16));
+    }
+    if (q.packets.length >= PENDING_MAX_PACKETS || q.bytes + p.length > PENDING_MAX_BYTES) {
+      metrics.count('tun.drop.pending_full');
+      return;
+    }
+    q.packets.push(p);
+    q.bytes += p.length;
+  }
+
+  private send(route: Route, p: Uint8Array): void {
+    const { metrics } = this.components.runtime;
+    if (route.blocked && route.queuedBytes > MAX_QUEUED_BYTES) {
+      metrics.count('tun.drop.congested');
+      return;
+    }
+    const frame = encodeFrame(p, TUN_HEADROOM);
+    if (!route.stream.write(frame)) {
+      route.blocked = true;
+      route.queuedBytes += frame.length;
+    }
+    metrics.count('tun.packets_out');
+  }
+
+  private unreachable(p: Uint8Array, code: UnreachableCode): void {
+    if (isIcmpv6Error(p)) return; // never answer an error with an error (RFC 4443 §2.4)
+    this.components.runtime.metrics.count('tun.icmp_unreachable');
+    this.components.device.write(destinationUnreachable(p, code));
+  }
+
+  private async resolve(key: string, prefix: Uint8Array): Promise<void> {
+    try {
+      const dest = await this.findOwner(prefix);
+      if (!dest) {
+        this.fail(key, UnreachableCode.NO_ROUTE, 'no node owns the address');
+        return;
+      }
+      const route = await this.connect(dest);
+      this.install(route);
+    } catch (err) {
+      this.fail(key, UnreachableCode.ADDRESS_UNREACHABLE, (err as Error).message);
+    }
+  }
+
+  private fail(key: string, code: UnreachableCode, why: string): void {
+    const { runtime } = this.components;
+    runtime.log.info('tun: destination unreachable', { address: key, why });
+    this.unreachableUntil.set(key, runtime.clock.now() + this.opts.negativeCacheMs);
+    const q = this.pending.get(key);
+    this.pending.delete(key);
+    for (const p of q?.packets ?? []) this.unreachable(p, code);
+  }
+
+  /** The NodeID whose first 15 bytes are prefix: a peer we have a session with, else by lookup. */
+  private async findOwner(prefix: Uint8Array): Promise<NodeId | undefined> {
+    const { node, runtime } = this.components;
+    const owns = (id: NodeId): boolean => equalBytes(id.bytes.subarray(0, 15), prefix);
+    const peer = node.connectedPeers().find(owns);
+    if (peer) return peer;
+    const target = new Uint8Array(32);
+    target.set(prefix);
+    const r = await withTimeout(
+      runtime,
+      node.lookup(target),
+      this.opts.resolveTimeoutMs,
+      'lookup of the address owner',
+    );
+    const hit = r.closest.find((p) => p.nodeId.startsWith(hex(prefix)));
+    return hit ? NodeId.parse(hit.nodeId) : undefined;
+  }
+
+  /** A route to dest: a direct stream if we can get one, else a relayed circuit. */
+  private async connect(dest: NodeId): Promise<Route> {
+    const { node } = this.components;
+    try {
+      const s = await node.openStream(dest, TUN_PROTOCOL, { timeoutMs: this.opts.directTimeoutMs });
+      return this.adopt(s, dest, 'direct', true);
+    } catch (err) {
+      this.components.runtime.log.debug('tun: no direct stream; trying relays', {
+        dest: dest.toString().slice(0, 16),
+        error: (err as Error).message,
+      });
+    }
+    const circuitId = this.components.runtime.rng.bytes(CIRCUIT_ID_LEN);
+    this.rememberCircuit(circuitId);
+    const conn = await this.circuitVia(
+      this.relayCandidates(dest, undefined),
+      dest,
+      this.opts.hopLimit,
+      circuitId,
+    );
+    const session = await node.secure(conn, 'initiator', { expectedNodeId: dest });
+    const route = this.adopt(session.openStream(), dest, 'relay', true, session);
+    session.onClose = () => this.closeRoute(route);
+    return route;
+  }
+
+  /** Peers to try as next hop towards dest, closest to it by XOR first, never `from` or dest. */
+  relayCandidates(dest: NodeId, from: NodeId | undefined): NodeId[] {
+    const peers = this.components.node
+      .connectedPeers()
+      .filter((p) => !p.equals(dest) && !(from && p.equals(from)));
+    const d = new Map(peers.map((p) => [p, xorDistance(p, dest)]));
+    peers.sort((a, b) => compareBytes(d.get(a)!, d.get(b)!));
+    return peers.slice(0, RELAY_FANOUT);
+  }
+
+  /** Open a relay stream to the first hop in `hops` that accepts; resolves to the spliced stream. */
+  async circuitVia(
+    hops: NodeId[],
+    dest: NodeId,
+    hopLimit: number,
+    circuitId: Uint8Array,
+  ): Promise<HeadReader> {
+    let last: Error = new NoRouteError(`no peer to relay through towards ${dest.toString().slice(0, 16)}`);
+    for (const hop of hops) {
+      try {
+        return await this.openCircuit(hop, dest, hopLimit, circuitId);
+      } catch (err) {
+        last = err as Error;
+      }
+    }
+    throw last;
+  }
+
+  /** Ask `via` to carry a circuit to dest; resolves once it answered OK. */
+  async openCircuit(via: NodeId, dest: NodeId, hopLimit: number, circuitId: Uint8Array): Promise<HeadReader> {
+    const { node, runtime } = this.components;
+    const s = await node.openStream(via, RELAY_PROTOCOL, { timeoutMs: this.opts.directTimeoutMs });
+    const h = new HeadReader(s);
+    h.write(encodeRelayRequest({ hopLimit, circuitId, destination: dest.bytes }));
+    const status = await h.read(RELAY_STATUS_LEN, runtime.clock, RELAY_STATUS_TIMEOUT_MS).catch((e) => {
+      h.close(e);
+      throw e;
+    });
+    if (status[0] !== RelayStatus.OK) {
+      h.close();
+      throw new NoRouteError(`relay ${via.toString().slice(0, 16)} answered ${relayStatusName(status[0])}`);
+    }
+    return h;
+  }
+
+  rememberCircuit(id: Uint8Array): boolean {
+    const now = this.components.runtime.clock.now();
+    for (const [k, at] of this.circuits) {
+      if (now - at < CIRCUIT_MEMORY_MS) break; // insertion order = time order
+      this.circuits.delete(k);
+    }
+    const k = hex(id);
+    if (this.circuits.has(k)) return false;
+    this.circuits.set(k, now);
+    return true;
+  }
+
+  // --- overlay -> host ---------------------------------------------------------------------------
+
+  /**
+   * Take a stream that carries packet frames from `peer` (authenticated): read it, and use it as
+   * the route to peer unless one exists (or `replace`).
+   */
+  adopt(
+    stream: Connection,
+    peer: NodeId,
+    via: 'direct' | 'relay',
+    replace = false,
+    session?: TunSecureSession,
+  ): Route {
+    const { metrics } = this.components.runtime;
+    const route = new Route(keyOfNode(peer), peer, stream, via, session);
+    const reader = new FrameReader((p) => this.toHost(p, peer));
+    stream.setHandler({
+      onData: (c) => {
+        try {
+          reader.push(c);
+        } catch (err) {
+          metrics.count('tun.drop.bad_frame');
+          stream.close(err as Error);
+        }
+      },
+      onDrain: () => {
+        route.blocked = false;
+        route.queuedBytes = 0;
+      },
+      onEnd: () => stream.end(),
+      onClose: () => this.closeRoute(route),
+    });
+    if (replace || !this.routes.has(route.key)) this.install(route);
+    return route;
+  }
+
+  private install(route: Route): void {
+    const old = this.routes.get(route.key);
+    this.routes.set(route.key, route);
+    if (old && old !== route) this.components.runtime.metrics.count('tun.route_replaced');
+    this.components.runtime.metrics.count(`tun.route_${route.via}`);
+    this.unreachableUntil.delete(route.key);
+    const q = this.pending.get(route.key);
+    this.pending.delete(route.key);
+    for (const p of q?.packets ?? []) this.send(route, p);
+  }
+
+  private closeRoute(route: Route): void {
+    if (this.routes.get(route.key) === route) this.routes.delete(route.key);
+    if (!route.stream.closed) route.stream.close();
+    if (route.session && !route.session.closed) route.session.close();
+  }
+
+  private wellFormed(p: Uint8Array): boolean {
+    try {
+      checkIpv6(p);
+      return true;
+    } catch {
+      this.components.runtime.metrics.count('tun.drop.malformed');
+      return false;
+    }
+  }
+
+  private toHost(p: Uint8Array, peer: NodeId): void {
+    const { metrics } = this.components.runtime;
+    if (!this.wellFormed(p)) return;
+    // No spoofing: the source must be the address of the node that authenticated this stream.
+    if (!addressPrefixMatches(srcAddress(p), peer)) {
+      metrics.count('tun.drop.spoofed');
+      return;
+    }
+    if (!equalBytes(dstAddress(p), this.selfAddress)) {
+      metrics.count('tun.drop.not_ours');
+      return;
+    }
+    metrics.count('tun.packets_in');
+    this.components.device.write(p);
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/** p, or a NoRouteError after ms (p keeps running; its result is then ignored). */
+export function withTimeout<T>(runtime: Runtime, p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = runtime.clock.setTimer(ms, () => reject(new NoRouteError(`${what} took over ${ms} ms`)));
+    p.then(
+      (v) => {
+        t.cancel();
+        resolve(v);
+      },
+      (e) => {
+        t.cancel();
+        reject(e);
+      },
+    );
+  });
+}
