@@ -1,6 +1,7 @@
 /**
  * Pure codec for mux messages (conformance/spec/veil-mux.md §1): a message is frames laid end to
- * end, each `type u8 | stream id u32 | length u16 | body`. decodeMessage() checks every
+ * end, each `type u8 | stream id u32 | length u16 | body`; an OPEN's body is the stream's protocol
+ * id (empty for the DHT). decodeMessage() checks every
  * context-free rule for the whole message before returning anything, so the Mux never acts on
  * half of a malformed message. Bodies are subarray views of the message, never copies.
  */
@@ -11,23 +12,31 @@ import {
   FRAME_STREAM_ID_OFFSET,
   FRAME_TYPE_OFFSET,
   MAX_MESSAGE_SIZE,
+  MAX_PROTOCOL_ID_LENGTH,
   MuxFrameType,
   muxFrameTypeName,
+  PROTOCOL_ID_MAX_BYTE,
+  PROTOCOL_ID_MIN_BYTE,
   RST_BODY_SIZE,
   WINDOW_UPDATE_BODY_SIZE,
 } from './mux-constants.js';
-import { MuxFlowControlError, MuxMessageError, MuxStreamIdError } from './mux-errors.js';
+import {
+  MuxFlowControlError,
+  MuxMessageError,
+  MuxProtocolIdError,
+  MuxStreamIdError,
+  MuxUsageError,
+} from './mux-errors.js';
 
 export interface MuxFrame {
   readonly type: MuxFrameType;
   readonly streamId: number;
-  /** DATA bytes, the WINDOW_UPDATE increment or the RST code; empty for OPEN and FIN. */
+  /** DATA bytes, the OPEN's protocol id, the WINDOW_UPDATE increment or the RST code; empty for FIN. */
   readonly body: Uint8Array;
 }
 
-/** The body length each type requires (DATA: at least 1, checked separately). */
+/** The body length each type requires (DATA: at least 1, OPEN: 0..255, checked separately). */
 const FIXED_BODY_LENGTH: Record<number, number> = {
-  [MuxFrameType.OPEN]: 0,
   [MuxFrameType.FIN]: 0,
   [MuxFrameType.WINDOW_UPDATE]: WINDOW_UPDATE_BODY_SIZE,
   [MuxFrameType.RST]: RST_BODY_SIZE,
@@ -62,7 +71,7 @@ export function writeFrameHeader(
 /** Check one frame's header against the rules that need no stream state. */
 function checkFrame(type: number, streamId: number, body: Uint8Array, at: string): void {
   const fixed = FIXED_BODY_LENGTH[type];
-  if (type !== MuxFrameType.DATA && fixed === undefined) {
+  if (type !== MuxFrameType.DATA && type !== MuxFrameType.OPEN && fixed === undefined) {
     throw new MuxMessageError(`${at}: unknown frame type ${type}`);
   }
   const name = muxFrameTypeName(type);
@@ -72,15 +81,61 @@ function checkFrame(type: number, streamId: number, body: Uint8Array, at: string
   if (type === MuxFrameType.DATA && body.length === 0) {
     throw new MuxMessageError(`${at}: DATA must carry at least 1 byte, got length=0`);
   }
+  if (type === MuxFrameType.OPEN && body.length > MAX_PROTOCOL_ID_LENGTH) {
+    throw new MuxMessageError(
+      `${at}: OPEN protocol id of ${body.length} bytes, at most ${MAX_PROTOCOL_ID_LENGTH} allowed`,
+    );
+  }
   if (streamId === 0) throw new MuxStreamIdError(`${at}: ${name} on stream 0, which is reserved`);
+  if (type === MuxFrameType.OPEN) checkProtocolIdBytes(body, at);
   if (type === MuxFrameType.WINDOW_UPDATE && readU32(body, 0) === 0) {
     throw new MuxFlowControlError(`${at}: WINDOW_UPDATE on stream ${streamId} with increment 0`);
   }
 }
 
+function checkProtocolIdBytes(body: Uint8Array, at: string): void {
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i];
+    if (b < PROTOCOL_ID_MIN_BYTE || b > PROTOCOL_ID_MAX_BYTE) {
+      throw new MuxProtocolIdError(
+        `${at}: OPEN protocol id byte ${i} is 0x${b.toString(16).padStart(2, '0')}, not printable ASCII ('!'..'~')`,
+      );
+    }
+  }
+}
+
+/**
+ * The wire bytes of a protocol id given by an application: '' (the DHT) or 1..255 printable ASCII
+ * characters without space. Anything else is the caller's mistake: MuxUsageError.
+ */
+export function encodeProtocolId(protocol: string): Uint8Array {
+  if (typeof protocol !== 'string' || protocol.length > MAX_PROTOCOL_ID_LENGTH) {
+    throw new MuxUsageError(
+      `a protocol id is a string of at most ${MAX_PROTOCOL_ID_LENGTH} characters, got ${typeof protocol === 'string' ? `${protocol.length} characters` : typeof protocol}`,
+    );
+  }
+  const bytes = new Uint8Array(protocol.length);
+  for (let i = 0; i < protocol.length; i++) {
+    const c = protocol.charCodeAt(i);
+    if (c < PROTOCOL_ID_MIN_BYTE || c > PROTOCOL_ID_MAX_BYTE) {
+      throw new MuxUsageError(
+        `protocol id ${JSON.stringify(protocol)}: character ${i} is not printable ASCII ('!'..'~'); use e.g. "/valhalla/saga/1"`,
+      );
+    }
+    bytes[i] = c;
+  }
+  return bytes;
+}
+
+/** The protocol id an OPEN body names (already checked by decodeMessage). */
+export function decodeProtocolId(body: Uint8Array): string {
+  return body.length === 0 ? '' : String.fromCharCode(...body);
+}
+
 /**
  * All frames of a message, or the first rule it breaks: MuxMessageError (size, truncation, type,
- * length), MuxStreamIdError (stream 0), MuxFlowControlError (zero increment).
+ * length), MuxStreamIdError (stream 0), MuxProtocolIdError (an OPEN's protocol id not printable
+ * ASCII), MuxFlowControlError (zero increment).
  */
 export function decodeMessage(message: Uint8Array, maxMessageBytes: number = MAX_MESSAGE_SIZE): MuxFrame[] {
   if (message.length > maxMessageBytes) {

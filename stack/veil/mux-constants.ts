@@ -21,6 +21,11 @@ export const MIN_MESSAGE_SIZE = 64; // bytes
 
 export const WINDOW_UPDATE_BODY_SIZE = 4; // increment(4)
 export const RST_BODY_SIZE = 1; // code(1)
+/** An OPEN body is the stream's protocol id: empty (the DHT) or 1..255 bytes of printable ASCII. */
+export const MAX_PROTOCOL_ID_LENGTH = 255; // bytes
+/** Protocol id bytes: printable ASCII without space, '!' (0x21) .. '~' (0x7e). */
+export const PROTOCOL_ID_MIN_BYTE = 0x21;
+export const PROTOCOL_ID_MAX_BYTE = 0x7e;
 export const WINDOW_UPDATE_FRAME_SIZE = FRAME_HEADER_SIZE + WINDOW_UPDATE_BODY_SIZE; // 11 bytes
 export const RST_FRAME_SIZE = FRAME_HEADER_SIZE + RST_BODY_SIZE; // 8 bytes
 
@@ -41,7 +46,7 @@ export type MuxFrameType = (typeof MuxFrameType)[keyof typeof MuxFrameType];
 export const ResetCode = {
   /** The application aborted the stream (close with an error, or its handler threw). */
   CANCEL: 1,
-  /** The receiver did not accept the stream: over maxStreams, or no acceptor. */
+  /** The receiver did not accept the stream: over a stream limit, no acceptor, or an unhandled protocol. */
   REFUSED: 2,
 } as const;
 export type ResetCode = (typeof ResetCode)[keyof typeof ResetCode];

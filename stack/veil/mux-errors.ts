@@ -17,6 +17,11 @@ export class MuxMessageError extends MuxError {
   override name = 'MuxMessageError';
 }
 
+/** An OPEN whose protocol id holds a byte outside printable ASCII ('!'..'~'). */
+export class MuxProtocolIdError extends MuxError {
+  override name = 'MuxProtocolIdError';
+}
+
 /** A stream id the peer could not legitimately use: 0, wrong parity, reused, or never opened. */
 export class MuxStreamIdError extends MuxError {
   override name = 'MuxStreamIdError';

@@ -3,7 +3,7 @@
  *
  * Order inside a message: control frames first (WINDOW_UPDATE, RST: they unblock or release the
  * peer and cost a few bytes), then streams round-robin, one turn per stream per message. A turn
- * is OPEN (if not yet sent) + any pending grant + one DATA frame as large as the window and the
+ * is OPEN (with its protocol id, if not yet sent) + any pending grant + one DATA frame as large as the window and the
  * room left allow + FIN (if the queue empties). A stream still sendable after its turn goes to the
  * back of the line, so a bulk transfer fills at most the rest of one message before a small
  * request on another stream gets its turn (conformance/spec/veil-mux.md §7).
@@ -113,6 +113,8 @@ export class SendScheduler {
         continue;
       }
       if (stream.lastTurn === seq) break; // every ready stream has had its turn in this message
+      // A long protocol id in the OPEN waits for the next message rather than squeeze the turn.
+      if (stream.openPending && plan.length > 0 && room < MIN_TURN_ROOM + stream.protocolBytes.length) break;
       this.ready.shift();
       stream.lastTurn = seq;
       streams.push(stream);
@@ -156,8 +158,8 @@ export class SendScheduler {
     const id = stream.id;
     if (stream.openPending) {
       stream.openPending = false;
-      plan.push({ type: MuxFrameType.OPEN, id, value: 0, stream });
-      room -= FRAME_HEADER_SIZE;
+      plan.push({ type: MuxFrameType.OPEN, id, value: stream.protocolBytes.length, stream });
+      room -= FRAME_HEADER_SIZE + stream.protocolBytes.length;
       if (stream.pendingGrant > 0 && room >= WINDOW_UPDATE_FRAME_SIZE) room -= this.planGrant(stream, plan);
     }
     const queued = stream.sendQueue.bytes;
@@ -197,7 +199,12 @@ export class SendScheduler {
           offset = writeFrameHeader(out, offset, e.type, e.id, 1);
           out[offset++] = e.value;
           break;
-        default: // OPEN, FIN: header only
+        case MuxFrameType.OPEN:
+          offset = writeFrameHeader(out, offset, e.type, e.id, e.value);
+          out.set(e.stream!.protocolBytes, offset);
+          offset += e.value;
+          break;
+        default: // FIN: header only
           offset = writeFrameHeader(out, offset, e.type, e.id, 0);
       }
     }

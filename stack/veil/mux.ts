@@ -14,9 +14,22 @@
  */
 
 import { ConnectionClosedError, type Logger, type Metrics, NetError, nullMetrics } from '../runtime.js';
-import { decodeMessage, type MuxFrame, readU32 } from './mux-codec.js';
-import { GRANT_DIVISOR, INITIAL_WINDOW, MAX_WINDOW, MuxFrameType, ResetCode } from './mux-constants.js';
-import { MuxClosedError, MuxError, MuxFlowControlError, MuxStreamStateError } from './mux-errors.js';
+import { decodeMessage, decodeProtocolId, encodeProtocolId, type MuxFrame, readU32 } from './mux-codec.js';
+import {
+  FRAME_HEADER_SIZE,
+  GRANT_DIVISOR,
+  INITIAL_WINDOW,
+  MAX_WINDOW,
+  MuxFrameType,
+  ResetCode,
+} from './mux-constants.js';
+import {
+  MuxClosedError,
+  MuxError,
+  MuxFlowControlError,
+  MuxStreamStateError,
+  MuxUsageError,
+} from './mux-errors.js';
 import { SendScheduler } from './mux-scheduler.js';
 import { StreamTable } from './mux-streams.js';
 import { type MuxComponents, type MuxInit, type MuxStats, muxConfig } from './mux-types.js';
@@ -28,7 +41,11 @@ export type { MuxComponents, MuxInit, MuxStats } from './mux-types.js';
 export { MuxStream } from './stream.js';
 
 export class Mux implements StreamHost {
-  /** Inbound streams. Without it, every inbound stream is refused. */
+  /**
+   * Inbound streams; stream.protocol says which protocol the opener named ('' = the DHT). A stream
+   * naming a protocol must be taken with stream.accept() (which acknowledges it to the opener) or
+   * turned down with stream.refuse(). Without onStream, every inbound stream is refused.
+   */
   onStream?: (stream: MuxStream) => void;
   readonly stats: MuxStats = {
     streamsOpened: 0,
@@ -113,9 +130,20 @@ export class Mux implements StreamHost {
     this.flush();
   }
 
-  openStream(): MuxStream {
+  /**
+   * A new outbound stream for protocol ('' = the DHT, sent as an empty OPEN). A protocol id is
+   * 1..255 printable ASCII characters (MuxUsageError otherwise); stream.whenAccepted() tells when
+   * the peer took the stream or refused it.
+   */
+  openStream(protocol = ''): MuxStream {
     if (this.isClosed) throw new ConnectionClosedError('openStream() on a closed mux');
-    const stream = new MuxStream(this, this.streams.allocateLocalId(), true);
+    const protocolBytes = encodeProtocolId(protocol);
+    if (FRAME_HEADER_SIZE + protocolBytes.length > this.maxMessageBytes) {
+      throw new MuxUsageError(
+        `protocol id of ${protocolBytes.length} bytes does not fit a message of ${this.maxMessageBytes}`,
+      );
+    }
+    const stream = new MuxStream(this, this.streams.allocateLocalId(), true, protocol, protocolBytes);
     this.streams.add(stream);
     this.stats.streamsOpened++;
     this.grantInitialExtra(stream);
@@ -169,6 +197,15 @@ export class Mux implements StreamHost {
     this.requestFlush();
   }
 
+  acknowledge(stream: MuxStream): void {
+    if (this.isClosed || stream.retired) return;
+    // The acknowledgement is a WINDOW_UPDATE: the extra window above the spec's initial one, or
+    // at least 1 byte, so the opener always hears of it (conformance/spec/veil-mux.md §3).
+    stream.pendingGrant += Math.max(1, this.initialWindowBytes - INITIAL_WINDOW);
+    this.scheduler.queueGrant(stream);
+    this.requestFlush();
+  }
+
   retire(stream: MuxStream): void {
     if (stream.retired) return;
     stream.retired = true;
@@ -180,11 +217,12 @@ export class Mux implements StreamHost {
   private dispatch(frame: MuxFrame): void {
     const { streamId: id, body } = frame;
     if (frame.type === MuxFrameType.OPEN) {
-      this.onOpen(id);
+      this.onOpen(id, body);
       return;
     }
     const stream = this.streams.lookup(id, frame.type);
     if (stream === undefined) return; // a closed id: frames can cross an RST in flight (spec §2)
+    if (!stream.accepted && stream.local && frame.type !== MuxFrameType.RST) stream.peerAccepted();
     switch (frame.type) {
       case MuxFrameType.DATA:
         this.onData(stream, body);
@@ -203,7 +241,7 @@ export class Mux implements StreamHost {
     }
   }
 
-  private onOpen(id: number): void {
+  private onOpen(id: number, body: Uint8Array): void {
     this.streams.acceptOpen(id);
     const onStream = this.onStream;
     if (this.streams.inbound >= this.maxStreams || onStream === undefined) {
@@ -213,10 +251,12 @@ export class Mux implements StreamHost {
       this.requestFlush();
       return;
     }
-    const stream = new MuxStream(this, id, false);
+    const protocol = decodeProtocolId(body);
+    const stream = new MuxStream(this, id, false, protocol);
     this.streams.add(stream);
     this.stats.streamsAccepted++;
-    this.grantInitialExtra(stream);
+    // A DHT stream is taken at once; one naming a protocol waits for accept() or refuse().
+    if (protocol === '') this.grantInitialExtra(stream);
     try {
       onStream(stream);
     } catch (err) {

@@ -106,7 +106,11 @@ export class VeilSession {
     return this.closing || this.isClosed;
   }
 
-  /** Streams the peer opens. Streams that arrived before this was set are delivered on setting it. */
+  /**
+   * Streams the peer opens (stream.protocol names the protocol, '' = the DHT; a protocol stream
+   * must be accept()ed or refuse()d). Streams that arrived before this was set are delivered on
+   * setting it.
+   */
   get onStream(): ((stream: MuxStream) => void) | undefined {
     return this.streamHandler;
   }
@@ -119,10 +123,14 @@ export class VeilSession {
     for (const stream of waiting) handler(stream);
   }
 
-  /** A new outbound stream. Throws VeilStateError once the session is closed. */
-  openStream(): MuxStream {
+  /**
+   * A new outbound stream for protocol ('' or omitted: the DHT). Throws VeilStateError once the
+   * session is closed, MuxUsageError for a protocol id that is not 1..255 printable ASCII
+   * characters. stream.whenAccepted() settles when the peer takes or refuses it.
+   */
+  openStream(protocol = ''): MuxStream {
     if (this.closed) throw new VeilStateError(`session with ${this.remoteNodeId.toString()} is closed`);
-    return this.mux.openStream();
+    return this.mux.openStream(protocol);
   }
 
   /**

@@ -33,6 +33,8 @@ import {
 import { StreamResetError } from './mux-errors.js';
 import { ChunkQueue } from './stream-queue.js';
 
+const EMPTY = new Uint8Array(0);
+
 /** What a stream needs from its Mux. */
 export interface StreamHost {
   /** The stream may have something to send: schedule it and flush soon. */
@@ -41,6 +43,8 @@ export interface StreamHost {
   consumed(stream: MuxStream, n: number): void;
   /** This side aborts the stream: send RST if its OPEN went out, and forget it. */
   abort(stream: MuxStream, code: ResetCode): void;
+  /** This side accepts an inbound stream that named a protocol: acknowledge it to the opener. */
+  acknowledge(stream: MuxStream): void;
   /** Both directions finished: forget the stream. */
   retire(stream: MuxStream): void;
   readonly log?: Logger;
@@ -70,6 +74,12 @@ export class MuxStream implements Connection {
   lastTurn = -1;
   /** Removed from the Mux's table: frames for its id are now ignored. */
   retired = false;
+  /**
+   * Streams we opened: the peer sent a frame on it other than RST, so it took the stream. Inbound
+   * streams: this side accepted it (acknowledged to the opener if it named a protocol).
+   */
+  accepted: boolean;
+  private acceptWaiters: { resolve: () => void; reject: (err: Error) => void }[] | undefined;
 
   // --- receive and application-facing state ---
   private readonly inbox = new ChunkQueue();
@@ -95,10 +105,59 @@ export class MuxStream implements Connection {
     readonly id: number,
     /** True for streams this side opened. */
     readonly local: boolean,
+    /** The application protocol named in the OPEN; '' is the DHT (an empty OPEN body). */
+    readonly protocol: string = '',
+    /** protocol as it goes on the wire (streams we open). */
+    readonly protocolBytes: Uint8Array = EMPTY,
   ) {
     this.localAddr = `mux:${id}`;
     this.remoteAddr = `mux:${id}`;
     this.openPending = local;
+    // A DHT stream needs no acknowledgement: it is taken or reset, and the DHT does not wait.
+    this.accepted = !local && protocol === '';
+  }
+
+  /**
+   * A stream we opened: resolves once the peer has taken it (its first frame on the stream),
+   * rejects with StreamResetError (code REFUSED when the peer does not handle the protocol) or the
+   * close error if it ends first. An inbound stream: resolves at once.
+   */
+  whenAccepted(): Promise<void> {
+    if (this.accepted || !this.local) return Promise.resolve();
+    if (this.aborted || this.closeDelivered || this.appClosed) {
+      return Promise.reject(this.closeError ?? new ConnectionClosedError(`stream ${this.id} is closed`));
+    }
+    const waiters = this.acceptWaiters ?? [];
+    this.acceptWaiters = waiters;
+    return new Promise((resolve, reject) => {
+      waiters.push({ resolve, reject });
+    });
+  }
+
+  /** Inbound: take the stream (acknowledging a protocol stream to its opener). Idempotent. */
+  accept(): void {
+    if (this.local || this.accepted || this.aborted) return;
+    this.accepted = true;
+    this.host.acknowledge(this);
+  }
+
+  /** Inbound: refuse the stream with RST REFUSED (an unhandled protocol, or over a limit). */
+  refuse(): void {
+    if (this.local || this.aborted || this.appClosed) return;
+    this.appClosed = true;
+    this.readClosed = true;
+    this.closeError = new StreamResetError(ResetCode.REFUSED, false);
+    this.abortLocally(ResetCode.REFUSED);
+    this.scheduleDeliver();
+  }
+
+  /** The peer's first frame other than RST on a stream we opened. */
+  peerAccepted(): void {
+    this.accepted = true;
+    const waiters = this.acceptWaiters;
+    if (waiters === undefined) return;
+    this.acceptWaiters = undefined;
+    for (const w of waiters) w.resolve();
   }
 
   get closed(): boolean {
@@ -239,6 +298,12 @@ export class MuxStream implements Connection {
   private markAborted(err: NetError | undefined): void {
     this.aborted = true;
     this.closeError ??= err;
+    const waiters = this.acceptWaiters;
+    if (waiters !== undefined) {
+      this.acceptWaiters = undefined;
+      const why = this.closeError ?? new ConnectionClosedError(`stream ${this.id} closed`);
+      for (const w of waiters) w.reject(why);
+    }
     this.sendQueue.clear();
     this.inbox.clear();
     this.finRequested = false;

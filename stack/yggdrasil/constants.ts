@@ -69,6 +69,10 @@ export const DEFAULT_MAX_SESSIONS = 128; // open Veil sessions, inbound and outb
 export const DEFAULT_MAX_SESSIONS_PER_PEER = 2; // a simultaneous dial in both directions makes two
 export const DEFAULT_MAX_PENDING_DIALS = 32; // outbound handshakes in progress
 export const DEFAULT_MAX_STREAMS_PER_SESSION = 4; // inbound DHT streams a peer may open to us
+/** Inbound application-protocol streams a peer may have open to us on one session. */
+export const DEFAULT_MAX_APP_STREAMS_PER_SESSION = 256;
+/** How long node.openStream may take (lookup, dial, the peer taking the stream) by default. */
+export const DEFAULT_OPEN_STREAM_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_OUTBOUND_PER_PEER = 16; // our requests waiting for one peer's answers
 /** Inbound requests per peer: a token bucket of this size, refilled at this rate per second. */
 export const DEFAULT_RATE_BURST = 64;

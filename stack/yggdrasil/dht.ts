@@ -5,8 +5,9 @@
  */
 import { defaultCrypto } from '../crypto/select.js';
 import type { CryptoBackend } from '../crypto/types.js';
-import type { Listener, Runtime, Timer } from '../runtime.js';
-import { MAX_PROVIDERS } from './constants.js';
+import type { Connection, Listener, Runtime, Timer } from '../runtime.js';
+import { openAppStream, type StreamPeer, streamPeer } from './app-streams.js';
+import { DEFAULT_OPEN_STREAM_TIMEOUT_MS, MAX_PROVIDERS } from './constants.js';
 import { DhtCore, type SessionEvent } from './core.js';
 import { DhtArgumentError, DhtStateError, InvalidRecordError, UnreachableError } from './errors.js';
 import { type JoinOptions, join } from './join.js';
@@ -264,6 +265,39 @@ export class Dht {
   async checkTable(opts: { olderThanMs?: number } = {}): Promise<{ checked: number; failed: number }> {
     this.requireRunning();
     return checkTable(this.core, opts.olderThanMs ?? this.core.opts.pingStaleAfterMs);
+  }
+
+  /**
+   * Inbound streams that name protocol go to handler, with the authenticated peer; a second call
+   * replaces the handler. Streams for protocols nobody handles are refused (RST REFUSED).
+   */
+  handleProtocol(protocol: string, handler: (stream: Connection, peer: StreamPeer) => void): void {
+    if (protocol === '') throw new DhtArgumentError('the empty protocol id is the DHT itself');
+    this.core.pool.setProtocolHandler(protocol, (stream, ps) => handler(stream, streamPeer(ps)));
+  }
+
+  /** Stop taking streams for protocol (streams already open carry on). */
+  unhandleProtocol(protocol: string): void {
+    this.core.pool.setProtocolHandler(protocol, undefined);
+  }
+
+  /**
+   * A stream for protocol to the node nodeId: on our session with it, or found through a lookup
+   * and dialed. Resolves once the peer took the stream. Rejects with PeerUnreachableError,
+   * ProtocolRefusedError, StreamOpenTimeoutError (after timeoutMs, default 10 s) or LimitError.
+   */
+  async openStream(
+    nodeId: Uint8Array | string | { bytes: Uint8Array },
+    protocol: string,
+    opts: { timeoutMs?: number } = {},
+  ): Promise<Connection> {
+    this.requireRunning();
+    if (protocol === '') throw new DhtArgumentError('the empty protocol id is the DHT itself');
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_OPEN_STREAM_TIMEOUT_MS;
+    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+      throw new DhtArgumentError(`timeoutMs must be a positive number of ms, got ${String(timeoutMs)}`);
+    }
+    return openAppStream(this.core, key32(nodeId, 'stream target'), protocol, timeoutMs);
   }
 
   /** Subscribe to session open/close events; returns the unsubscribe function. */

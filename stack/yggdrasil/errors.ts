@@ -75,6 +75,18 @@ export class LimitError extends DhtError {
 export class UnreachableError extends DhtError {
   override name = 'UnreachableError';
 }
+/** A node we wanted a stream to: not found through the DHT, or none of its addresses answered. */
+export class PeerUnreachableError extends UnreachableError {
+  override name = 'PeerUnreachableError';
+}
+/** The peer does not handle the protocol we opened a stream for (or is at its stream limit). */
+export class ProtocolRefusedError extends DhtError {
+  override name = 'ProtocolRefusedError';
+}
+/** Opening a stream (lookup, dial and the peer taking the stream) took longer than its timeout. */
+export class StreamOpenTimeoutError extends DhtError {
+  override name = 'StreamOpenTimeoutError';
+}
 /** Use of a Dht that is not started (or already stopped). */
 export class DhtStateError extends DhtError {
   override name = 'DhtStateError';

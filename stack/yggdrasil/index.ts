@@ -11,6 +11,7 @@
  * determinism by seed depends on it.
  */
 
+export type { StreamPeer } from './app-streams.js';
 export * from './constants.js';
 export type { SessionEvent } from './core.js';
 export type { DhtComponents } from './dht.js';
@@ -33,4 +34,4 @@ export type {
 } from './results.js';
 export { decodeMessage, encodeMessage } from './rpc/codec.js';
 export type { Message } from './rpc/messages.js';
-export type { DhtIdentity, DhtVeil, DhtVeilSession } from './veil-port.js';
+export type { DhtIdentity, DhtVeil, DhtVeilSession, VeilStream } from './veil-port.js';

@@ -31,6 +31,8 @@ export interface DhtInit {
   maxSessionsPerPeer?: number;
   maxPendingDials?: number;
   maxStreamsPerSession?: number;
+  /** Inbound application-protocol streams per session (default 256); DHT streams do not count. */
+  maxAppStreamsPerSession?: number;
   maxOutboundPerPeer?: number;
   rateBurst?: number;
   ratePerSecond?: number;
@@ -71,6 +73,7 @@ export function resolveOptions(init: DhtInit): DhtOptions {
     maxSessionsPerPeer: init.maxSessionsPerPeer ?? C.DEFAULT_MAX_SESSIONS_PER_PEER,
     maxPendingDials: init.maxPendingDials ?? C.DEFAULT_MAX_PENDING_DIALS,
     maxStreamsPerSession: init.maxStreamsPerSession ?? C.DEFAULT_MAX_STREAMS_PER_SESSION,
+    maxAppStreamsPerSession: init.maxAppStreamsPerSession ?? C.DEFAULT_MAX_APP_STREAMS_PER_SESSION,
     maxOutboundPerPeer: init.maxOutboundPerPeer ?? C.DEFAULT_MAX_OUTBOUND_PER_PEER,
     rateBurst: init.rateBurst ?? C.DEFAULT_RATE_BURST,
     ratePerSecond: init.ratePerSecond ?? C.DEFAULT_RATE_PER_SECOND,
@@ -109,6 +112,7 @@ export function resolveOptions(init: DhtInit): DhtOptions {
     'maxSessionsPerPeer',
     'maxPendingDials',
     'maxStreamsPerSession',
+    'maxAppStreamsPerSession',
     'maxOutboundPerPeer',
     'rateBurst',
     'ratePerSecond',

@@ -13,13 +13,18 @@
  *
  * Every Noise handshake costs real CPU (~0.8 ms), so reuse is the point: callers go through
  * connect(), never veil.dial().
+ *
+ * Inbound streams are dispatched by the protocol their OPEN names: '' (an empty OPEN) to the DHT,
+ * whose own per-session stream limit applies; a protocol registered with handleProtocol() to its
+ * handler, at most maxAppStreamsPerSession at once per session; anything else is refused with RST
+ * REFUSED. A session with application streams open is never idle: sweeps and eviction spare it.
  */
 import { NodeId } from '../identity/node-id.js';
 import type { Connection, Runtime } from '../runtime.js';
 import { LimitError, UnreachableError } from './errors.js';
 import type { PeerRecord } from './records/peer-record.js';
 import { toHex } from './rpc/bytes.js';
-import type { DhtVeil, DhtVeilSession } from './veil-port.js';
+import type { DhtVeil, DhtVeilSession, VeilStream } from './veil-port.js';
 
 export interface SessionLimits {
   maxSessions: number;
@@ -29,7 +34,11 @@ export interface SessionLimits {
   minIdleBeforeEvictMs: number;
   dialTimeoutMs: number;
   rateBurst: number;
+  maxAppStreamsPerSession: number;
 }
+
+/** Handles inbound streams of one application protocol; the session says who the peer is. */
+export type ProtocolHandler = (stream: VeilStream, ps: PeerSession) => void;
 
 export interface PeerSession {
   readonly idHex: string;
@@ -41,8 +50,11 @@ export interface PeerSession {
   record: PeerRecord | undefined;
   /** Our requests awaiting an answer on this session. */
   inflight: number;
-  /** Inbound streams the peer opened. */
+  /** Inbound DHT streams the peer opened. */
   streams: number;
+  /** Application-protocol streams on this session, by direction (closed ones pruned lazily). */
+  appInbound: Set<VeilStream>;
+  appOutbound: Set<VeilStream>;
   malformed: number;
   /** Inbound request token bucket (rate limit). */
   tokens: number;
@@ -66,6 +78,7 @@ export class SessionPool {
   /** Insertion order = open order: deterministic, and what eviction and sweeps walk. */
   private readonly all = new Set<PeerSession>();
   private readonly dialing = new Map<string, Promise<PeerSession>>();
+  private readonly protocols = new Map<string, ProtocolHandler>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -84,6 +97,18 @@ export class SessionPool {
 
   list(): PeerSession[] {
     return [...this.all];
+  }
+
+  /** Inbound streams naming protocol go to handler (undefined: refuse them from now on). */
+  setProtocolHandler(protocol: string, handler: ProtocolHandler | undefined): void {
+    if (handler) this.protocols.set(protocol, handler);
+    else this.protocols.delete(protocol);
+  }
+
+  /** A stream we opened for an application protocol: it keeps its session from looking idle. */
+  trackOutbound(ps: PeerSession, stream: VeilStream): void {
+    ps.appOutbound.add(stream);
+    ps.lastActiveMs = this.runtime.clock.now();
   }
 
   /** The oldest open session to a peer. */
@@ -183,6 +208,8 @@ export class SessionPool {
       record: undefined,
       inflight: 0,
       streams: 0,
+      appInbound: new Set(),
+      appOutbound: new Set(),
       malformed: 0,
       tokens: this.limits.rateBurst,
       refilledAtMs: now,
@@ -193,10 +220,50 @@ export class SessionPool {
     this.byPeer.set(idHex, same);
     this.all.add(ps);
     vs.onClose = (err) => this.forget(ps, err);
-    vs.onStream = (stream) => this.hooks.stream(ps, stream);
+    vs.onStream = (stream) => this.route(ps, stream);
     this.hooks.opened(ps);
     metrics.gauge('dht.sessions', this.all.size);
     return ps;
+  }
+
+  /** An inbound stream: to the DHT, to its protocol's handler, or refused. */
+  private route(ps: PeerSession, stream: VeilStream): void {
+    const protocol = stream.protocol;
+    if (protocol === '') {
+      this.hooks.stream(ps, stream);
+      return;
+    }
+    const { metrics, log } = this.runtime;
+    const handler = this.protocols.get(protocol);
+    if (handler === undefined) {
+      metrics.count('app.stream.unhandled');
+      log.debug('session: refused a stream for an unhandled protocol', {
+        peer: ps.idHex.slice(0, 16),
+        protocol,
+      });
+      stream.refuse();
+      return;
+    }
+    if (liveCount(ps.appInbound) >= this.limits.maxAppStreamsPerSession) {
+      metrics.count('app.stream.over_limit');
+      stream.refuse();
+      return;
+    }
+    metrics.count('app.stream.accepted');
+    ps.appInbound.add(stream);
+    ps.lastActiveMs = this.runtime.clock.now();
+    stream.accept();
+    try {
+      handler(stream, ps);
+    } catch (err) {
+      log.error('session: protocol handler threw; resetting the stream', { protocol, error: String(err) });
+      stream.close(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Application streams keep a session busy: it is neither idle nor evictable. */
+  private busy(ps: PeerSession): boolean {
+    return ps.inflight > 0 || liveCount(ps.appInbound) + liveCount(ps.appOutbound) > 0;
   }
 
   private forget(ps: PeerSession, err: Error | undefined): void {
@@ -218,7 +285,7 @@ export class SessionPool {
     const quietSince = this.runtime.clock.now() - this.limits.minIdleBeforeEvictMs;
     let victim: PeerSession | undefined;
     for (const ps of this.all) {
-      if (ps.inflight > 0 || ps.lastActiveMs > quietSince) continue;
+      if (ps.lastActiveMs > quietSince || this.busy(ps)) continue;
       if (!victim || ps.lastActiveMs < victim.lastActiveMs) victim = ps;
     }
     if (!victim) return false;
@@ -231,7 +298,7 @@ export class SessionPool {
   sweepIdle(): void {
     const now = this.runtime.clock.now();
     for (const ps of [...this.all]) {
-      if (ps.inflight === 0 && now - ps.lastActiveMs >= this.limits.idleTimeoutMs) {
+      if (now - ps.lastActiveMs >= this.limits.idleTimeoutMs && !this.busy(ps)) {
         this.runtime.metrics.count('dht.session.idle_closed');
         this.close(ps);
       }
@@ -247,4 +314,10 @@ export class SessionPool {
   closeAll(): void {
     for (const ps of [...this.all]) this.close(ps);
   }
+}
+
+/** Streams in set still open (closed ones are dropped on the way). */
+function liveCount(set: Set<VeilStream>): number {
+  for (const s of set) if (s.closed) set.delete(s);
+  return set.size;
 }

@@ -8,10 +8,24 @@ import type { NodeId } from '../identity/node-id.js';
 import type { Address, Connection, Listener } from '../runtime.js';
 
 /**
- * A stream handler typed bivariantly (method syntax), so a session whose onStream takes a subtype
- * of Connection (Veil's MuxStream) still fits.
+ * A stream as Veil gives it: a Runtime Connection that knows the protocol its opener named ('' is
+ * the DHT itself, an empty OPEN body on the wire).
  */
-type StreamHandler = { bivarianceHack(stream: Connection): void }['bivarianceHack'];
+export interface VeilStream extends Connection {
+  readonly protocol: string;
+  /** Inbound: take the stream (acknowledged to the opener when it named a protocol). */
+  accept(): void;
+  /** Inbound: turn it down with RST REFUSED; the opener gets a refusal. */
+  refuse(): void;
+  /** Outbound: resolves when the peer took the stream, rejects when it refused it or it ended. */
+  whenAccepted(): Promise<void>;
+}
+
+/**
+ * A stream handler typed bivariantly (method syntax), so a session whose onStream takes a subtype
+ * of VeilStream (Veil's MuxStream) still fits.
+ */
+type StreamHandler = { bivarianceHack(stream: VeilStream): void }['bivarianceHack'];
 
 export interface DhtVeilSession {
   /** Authenticated by the Noise XX handshake: the peer proved it holds this identity key. */
@@ -21,8 +35,19 @@ export interface DhtVeilSession {
   readonly closed: boolean;
   onClose: ((err?: Error) => void) | undefined;
   onStream: StreamHandler | undefined;
-  openStream(): Connection;
+  /** A stream for protocol; '' or omitted: a DHT stream. */
+  openStream(protocol?: string): VeilStream;
   close(err?: Error): void;
+}
+
+/** Veil's reset code for a stream the receiver did not take (conformance/spec/veil-mux.md §5). */
+const RESET_REFUSED = 2;
+
+/** Whether err is the peer refusing a stream we opened (Veil's StreamResetError, code REFUSED). */
+export function refusedByPeer(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; remote?: unknown };
+  return e.code === RESET_REFUSED && e.remote === true;
 }
 
 export interface DhtVeil {
