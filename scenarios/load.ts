@@ -8,12 +8,14 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { type Document, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { parseDurationMs } from './duration.js';
 import { ScenarioError } from './errors.js';
+import { applyOverrides, attributeError, checkPath, type Override, pathsOverlap } from './overrides.js';
 import type {
   Assertion,
   Comparator,
   LatencyModel,
   Scenario,
   Selector,
+  SweepSpec,
   TimelineEvent,
   Workload,
 } from './types.js';
@@ -29,7 +31,8 @@ function schemaBase(): URL {
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validate = ajv.compile(schema);
 
-export function loadScenarioFile(file: string): Scenario {
+/** Read and check a scenario file, with `--set` overrides applied before the check (in order). */
+export function loadScenarioFile(file: string, overrides: readonly Override[] = []): Scenario {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -37,10 +40,10 @@ export function loadScenarioFile(file: string): Scenario {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ScenarioError(file, undefined, '(file)', 'a readable YAML file', code);
   }
-  return parseScenario(text, file);
+  return parseScenario(text, file, overrides);
 }
 
-export function parseScenario(text: string, file: string): Scenario {
+export function parseScenario(text: string, file: string, overrides: readonly Override[] = []): Scenario {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -48,12 +51,25 @@ export function parseScenario(text: string, file: string): Scenario {
     const line = lineCounter.linePos(e.pos[0]).line;
     throw new ScenarioError(file, line, '(syntax)', 'valid YAML', e.message.split('\n')[0]!);
   }
-  const data: unknown = doc.toJS();
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new ScenarioError(file, 1, '(document)', 'a mapping with name, nodes and duration', describe(data));
+  const written: unknown = doc.toJS();
+  if (written === null || typeof written !== 'object' || Array.isArray(written)) {
+    throw new ScenarioError(
+      file,
+      1,
+      '(document)',
+      'a mapping with name, nodes and duration',
+      describe(written),
+    );
   }
-  if (!validate(data)) throw schemaError(file, doc, lineCounter, data, validate.errors ?? []);
-  return toScenario(file, data as Record<string, any>, doc, lineCounter);
+  const data = overrides.length > 0 ? applyOverrides(written, overrides, file) : written;
+  try {
+    if (!validate(data)) throw schemaError(file, doc, lineCounter, data, validate.errors ?? []);
+    return toScenario(file, data as Record<string, any>, doc, lineCounter);
+  } catch (err) {
+    // A problem in an overridden value is told against the override, not a line of the file.
+    if (err instanceof ScenarioError && overrides.length > 0) throw attributeError(err, overrides);
+    throw err;
+  }
 }
 
 function pathOf(instancePath: string): (string | number)[] {
@@ -141,6 +157,10 @@ function schemaError(
     const field = path.map(String).join('.');
     const expectedDuration = 'a duration such as 500ms, 30s, 2m or a number of milliseconds';
     return new ScenarioError(file, lineAt(doc, lc, path), field, expectedDuration, found);
+  }
+  if (path[0] === 'sweep' && path[1] === 'seeds' && e.keyword !== 'minItems') {
+    const expectedSeeds = 'seeds as a range "1..8" (inclusive) or a list of integers like [1, 5, 9]';
+    return new ScenarioError(file, lineAt(doc, lc, path), path.map(String).join('.'), expectedSeeds, found);
   }
   switch (e.keyword) {
     case 'required':
@@ -313,6 +333,58 @@ function toEvent(
   }
 }
 
+/** Sweeps may not run past this many seeds: a typo like 1..100000000 should not start a week-long run. */
+export const MAX_SWEEP_SEEDS = 100_000;
+
+function toSweep(file: string, raw: Record<string, any>, doc: Document, lc: LineCounter): SweepSpec {
+  const fail = (path: (string | number)[], expected: string, found: string): never => {
+    throw new ScenarioError(file, lineAt(doc, lc, path), path.map(String).join('.'), expected, found);
+  };
+  let seeds: number[] | undefined;
+  if (typeof raw.seeds === 'string') {
+    seeds = parseSeedRange(raw.seeds);
+    if (!seeds)
+      fail(
+        ['sweep', 'seeds'],
+        `a range A..B with A <= B, at most ${MAX_SWEEP_SEEDS.toLocaleString('en-US')} seeds, within 0..4294967295`,
+        JSON.stringify(raw.seeds),
+      );
+  } else if (Array.isArray(raw.seeds)) {
+    seeds = raw.seeds as number[];
+    const dup = seeds.find((s, i) => seeds!.indexOf(s) !== i);
+    if (dup !== undefined) fail(['sweep', 'seeds'], 'each seed once', `${dup} twice`);
+  }
+  const parameters: SweepSpec['parameters'] = [];
+  for (const [path, values] of Object.entries((raw.set ?? {}) as Record<string, unknown[]>)) {
+    const where = ['sweep', 'set', path];
+    try {
+      checkPath(path, `sweep.set.${path}`, file);
+    } catch {
+      fail(where, 'a dotted path of field names and list indexes, e.g. network.loss', JSON.stringify(path));
+    }
+    if (path === 'seed' || path.startsWith('sweep'))
+      fail(where, 'a scenario field other than seed and sweep (seeds are swept by sweep.seeds)', path);
+    const other = parameters.find((p) => pathsOverlap(p.path, path));
+    if (other) fail(where, `a path apart from ${other.path} (one is inside the other)`, path);
+    parameters.push({
+      path,
+      values,
+      lines: values.map((_, i) => lineAt(doc, lc, [...where, i])),
+    });
+  }
+  return { ...(seeds ? { seeds } : {}), parameters };
+}
+
+/** "A..B" (inclusive) → [A, ..., B]; undefined when malformed, reversed, out of range or too long. */
+export function parseSeedRange(text: string): number[] | undefined {
+  const m = /^\s*(\d+)\s*\.\.\s*(\d+)\s*$/.exec(text);
+  if (!m) return undefined;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  if (!(a <= b && b <= 4294967295 && b - a < MAX_SWEEP_SEEDS)) return undefined;
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}
+
 const ASSERTION = /^\s*([a-z0-9_.]+)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$/;
 
 function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: LineCounter): Scenario {
@@ -361,6 +433,7 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
   return {
     file,
     name: raw.name,
+    ...(raw.sweep ? { sweep: toSweep(file, raw.sweep, doc, lc) } : {}),
     timeline,
     sampleMs: raw.sample === undefined ? durationMs / 100 : ms(raw.sample),
     description: raw.description,

@@ -62,6 +62,14 @@ export interface Assertion {
   value: number;
 }
 
+/** A `sweep:` block: replicas over seeds and a grid of field values (see scenarios/README.md). */
+export interface SweepSpec {
+  /** Seeds each grid point runs with; absent: the scenario's seed. */
+  seeds?: number[];
+  /** One axis of the grid per dotted path; replicas run every combination (cartesian product). */
+  parameters: { path: string; values: unknown[]; lines: (number | undefined)[] }[];
+}
+
 export interface Scenario {
   /** Path of the file it came from (for messages and reproduction commands). */
   file: string;
@@ -83,4 +91,6 @@ export interface Scenario {
   network: NetworkSpec;
   workload: Workload[];
   assertions: Assertion[];
+  /** The file's sweep block, if any; a single run ignores it. */
+  sweep?: SweepSpec;
 }

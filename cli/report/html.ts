@@ -122,18 +122,9 @@ export function renderReport(summary: RunSummary, records: RunRecords): string {
     ...trafficCharts(records.messages, records.faults, endMs),
   ];
   const counts = `${fmtNumber(records.lookups.length)} lookups, ${fmtNumber(records.messages.length)} message rows, ${fmtNumber(records.samples.length)} samples, ${fmtNumber(records.faults.length)} fault events`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${escapeHtml(`Valhalla run: ${summary.scenario} (seed ${summary.seed})`)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-${header(summary)}
+  return htmlPage(
+    `Valhalla run: ${summary.scenario} (seed ${summary.seed})`,
+    `${header(summary)}
 <h2>Assertions</h2>
 ${assertionsSection(summary)}
 <h2>Charts</h2>
@@ -142,7 +133,24 @@ ${charts.map(figure).join('\n')}
 </div>
 <h2>Metrics</h2>
 ${metricsSection(summary)}
-<footer>Records: ${escapeHtml(counts)}. The same records are in lookups.arrow, messages.arrow, samples.arrow and faults.arrow beside this file (see docs/outputs.md).</footer>
+<footer>Records: ${escapeHtml(counts)}. The same records are in lookups.arrow, messages.arrow, samples.arrow and faults.arrow beside this file (see docs/outputs.md).</footer>`,
+  );
+}
+
+/** The page around a report's body: inline CSS, no script, nothing fetched (CSP). */
+export function htmlPage(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${body}
 </main>
 </body>
 </html>

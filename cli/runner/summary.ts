@@ -6,6 +6,8 @@ export interface RunSummary {
   scenario: string;
   file: string;
   seed: number;
+  /** The effective --set overrides (and a sweep replica's grid values): dotted path → value. */
+  overrides?: Record<string, unknown>;
   backend: 'sim' | 'live';
   traceHash: string;
   events: number;
@@ -33,6 +35,13 @@ function fmt(v: number | null): string {
 export function formatSummary(s: RunSummary): string {
   const lines = [
     `scenario ${s.scenario} (${s.file}), seed ${s.seed}, backend ${s.backend}`,
+    ...(Object.keys(s.overrides ?? {}).length > 0
+      ? [
+          `  overrides: ${Object.entries(s.overrides ?? {})
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(', ')}`,
+        ]
+      : []),
     `  ${s.nodes} nodes, ${fmt(s.virtualTimeMs / 1000)} s of virtual time in ${fmt(s.wallMs / 1000)} s of wall time, ${fmt(s.events)} events, peak RSS ${fmt(s.peakRssMb)} MB`,
   ];
   const keys = Object.keys(s.metrics).sort();
