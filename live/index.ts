@@ -18,6 +18,7 @@ import { LiveLogger } from './logger.js';
 import { MemoryMetrics } from './metrics.js';
 import { LiveNetwork, type LiveNetworkOptions } from './network.js';
 import { LiveRng } from './rng.js';
+import { LiveTunProvider } from './tun.js';
 
 export { LiveClock } from './clock.js';
 export { LiveConnection } from './connection.js';
@@ -31,6 +32,7 @@ export {
   type LiveNetworkOptions,
 } from './network.js';
 export { LiveRng } from './rng.js';
+export { LiveTunProvider } from './tun.js';
 
 export interface LiveRuntimeOptions {
   /** Default: a LiveLogger at level 'info' on stderr. */
@@ -73,6 +75,7 @@ export function createLiveRuntime(opts: LiveRuntimeOptions = {}): LiveRuntime {
     net,
     log,
     metrics,
+    tun: new LiveTunProvider(log),
     async shutdown() {
       await net.shutdown();
       clock.cancelAll();

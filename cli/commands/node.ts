@@ -6,10 +6,12 @@ import { LiveLogger, type LogFormat, type LogLevel } from '../../live/logger.js'
 import { LiveRng } from '../../live/rng.js';
 import { generateIdentity, type Identity } from '../../stack/identity/index.js';
 import { ValhallaNode } from '../../stack/node/index.js';
+import { DEFAULT_MTU } from '../../stack/tun/index.js';
 import { type CommandSpec, intFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { readIdentityFile, writeIdentityFile } from '../identity-file.js';
+import { startTun, TUN_FLAGS } from './node-tun.js';
 
 const REBOOTSTRAP_MS = 5_000; // while we have no peer, try the bootstrap addresses again this often
 const MAINTAIN_MS = 2_000; // how often the daemon tends its peer list
@@ -41,7 +43,7 @@ function spec(name: 'node' | 'bootstrap'): CommandSpec {
       : 'run a Valhalla node: listen, join the DHT through bootstrap addresses, serve the admin socket',
     usage: isBootstrap
       ? 'valhalla bootstrap --listen HOST:PORT [--identity FILE] [--admin SOCKET] [--data DIR]'
-      : 'valhalla node --listen HOST:PORT --bootstrap HOST:PORT [--bootstrap ...] [--identity FILE] [--admin SOCKET] [--data DIR]',
+      : 'valhalla node --listen HOST:PORT --bootstrap HOST:PORT [--bootstrap ...] [--identity FILE] [--admin SOCKET] [--data DIR] [--tun [--tun-name NAME] [--mtu N]]',
     flags: {
       listen: {
         type: 'string',
@@ -81,6 +83,7 @@ function spec(name: 'node' | 'bootstrap'): CommandSpec {
         arg: 'HOST:PORT',
         help: 'address peers should dial, if not the listen address',
       },
+      ...TUN_FLAGS,
       k: { type: 'string', arg: 'N', help: 'bucket size and replication factor', default: '20' },
       alpha: { type: 'string', arg: 'N', help: 'parallel requests per lookup', default: '3' },
       'log-level': { type: 'string', arg: 'LEVEL', help: 'debug, info, warn or error', default: 'info' },
@@ -152,6 +155,12 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
         },
       );
       const bound = await node.start(listen);
+      const tun = parsed.values.tun
+        ? await startTun(node, runtime, log, {
+            name: stringFlag(parsed, 'tun-name'),
+            mtu: intFlag(parsed, 'mtu', { min: 1280, max: 65535 }) ?? DEFAULT_MTU,
+          })
+        : undefined;
       const admin = new AdminServer(node, stringFlag(parsed, 'admin') ?? join(dataDir, 'admin.sock'));
       await admin.start();
       log.info('listening', { nodeId: node.nodeId, address: node.address, listen: bound, admin: admin.path });
@@ -184,6 +193,7 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
+      tun?.stop();
       await admin.stop();
       await node.stop();
       await runtime.shutdown();

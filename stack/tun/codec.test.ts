@@ -53,7 +53,7 @@ describe('packet frames', () => {
 });
 
 describe('relay requests', () => {
-  const ok = { hopLimit: 8, circuitId: new Uint8Array(16).fill(3), destination: new Uint8Array(32).fill(9) };
+  const ok = { hopLimit: 8, circuitId: new Uint8Array(16).fill(3), destination: new Uint8Array(15).fill(9) };
   it('round-trip', () => {
     expect(decodeRelayRequest(encodeRelayRequest(ok))).toEqual(ok);
   });

@@ -4,10 +4,11 @@
  * first and throw TunFrameError.
  *
  *   packet frame:   kind u8 (1 = IPv6 packet) | reserved u8 (0) | length u16 BE | packet
- *   relay request:  version u8 (1) | hop limit u8 | circuit id (16) | destination NodeID (32)
+ *   relay request:  version u8 (1) | hop limit u8 | circuit id (16) | destination (15: the NodeID
+ *                   bytes its address carries)
  *   relay status:   status u8 (RelayStatus)
  */
-import { NODE_ID_LEN } from '../identity/node-id.js';
+import { ADDRESS_NODE_ID_LEN } from '../identity/address.js';
 import { TunFrameError } from './errors.js';
 
 export const TUN_PROTOCOL = '/valhalla/tun/1';
@@ -18,7 +19,8 @@ export const FRAME_KIND_PACKET = 1;
 export const MAX_PACKET_LEN = 0xffff; // bytes, the u16 length; also the largest TUN MTU
 export const RELAY_VERSION = 1;
 export const CIRCUIT_ID_LEN = 16; // bytes, random per circuit
-export const RELAY_REQUEST_LEN = 2 + CIRCUIT_ID_LEN + NODE_ID_LEN; // 50 bytes
+export const DEST_PREFIX_LEN = ADDRESS_NODE_ID_LEN; // 15 bytes: NodeID bytes 0..14, as in the address
+export const RELAY_REQUEST_LEN = 2 + CIRCUIT_ID_LEN + DEST_PREFIX_LEN; // 33 bytes
 export const RELAY_STATUS_LEN = 1;
 export const MAX_HOP_LIMIT = 32;
 
@@ -132,15 +134,16 @@ function checkHeader(b: Uint8Array, at: number): number {
 export interface RelayRequest {
   hopLimit: number;
   circuitId: Uint8Array;
+  /** The first 15 bytes of the destination's NodeID (what its address carries). */
   destination: Uint8Array;
 }
 
 export function encodeRelayRequest(r: RelayRequest): Uint8Array {
   if (r.hopLimit < 1 || r.hopLimit > MAX_HOP_LIMIT)
     throw new TunFrameError(`relay request: hop limit ${r.hopLimit} out of range 1..${MAX_HOP_LIMIT}`);
-  if (r.circuitId.length !== CIRCUIT_ID_LEN || r.destination.length !== NODE_ID_LEN)
+  if (r.circuitId.length !== CIRCUIT_ID_LEN || r.destination.length !== DEST_PREFIX_LEN)
     throw new TunFrameError(
-      `relay request: expected a ${CIRCUIT_ID_LEN}-byte circuit id and a ${NODE_ID_LEN}-byte NodeID`,
+      `relay request: expected a ${CIRCUIT_ID_LEN}-byte circuit id and a ${DEST_PREFIX_LEN}-byte destination`,
     );
   const out = new Uint8Array(RELAY_REQUEST_LEN);
   out[0] = RELAY_VERSION;

@@ -11,5 +11,6 @@ export * from './codec.js';
 export * from './constants.js';
 export * from './errors.js';
 export * from './ipv6.js';
+export { tunPortOf } from './node-port.js';
 export type { TunNodePort, TunPeer, TunSecureSession } from './port.js';
 export { Route, TunService, type TunServiceComponents, type TunServiceInit } from './service.js';

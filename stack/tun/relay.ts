@@ -2,14 +2,15 @@
  * The relay side of a circuit (conformance/spec/tun.md §4): read the request, refuse loops and
  * spent hop limits, and either end the circuit here (we are the destination: a Veil handshake
  * runs over the stream, end to end with the source) or extend it one hop and splice the two
- * streams. A relay learns the destination NodeID and the previous hop, nothing else.
+ * streams. A relay learns the destination's address (120 bits of its NodeID), the previous and next hop,
+ * nothing else.
  */
-import { NodeId } from '../identity/node-id.js';
+import type { NodeId } from '../identity/node-id.js';
 import type { Connection } from '../runtime.js';
 import { decodeRelayRequest, RELAY_REQUEST_LEN, RelayStatus } from './codec.js';
 import { MAX_RELAYED_CIRCUITS, RELAY_HEADER_TIMEOUT_MS } from './constants.js';
 import { HeadReader, splice } from './head-reader.js';
-import type { TunService } from './service.js';
+import { ownsPrefix, type TunService } from './service.js';
 
 export async function acceptRelay(svc: TunService, stream: Connection, from: NodeId): Promise<void> {
   const { runtime, node } = svc.components;
@@ -31,8 +32,8 @@ export async function acceptRelay(svc: TunService, stream: Connection, from: Nod
     return;
   }
   if (!svc.rememberCircuit(req.circuitId)) return refuse(RelayStatus.LOOP);
-  const dest = NodeId.fromBytes(req.destination);
-  if (dest.equals(node.nodeId)) {
+  const prefix = req.destination;
+  if (ownsPrefix(node.nodeId, prefix)) {
     h.write(Uint8Array.of(RelayStatus.OK));
     try {
       const session = await node.secure(h, 'responder');
@@ -49,12 +50,15 @@ export async function acceptRelay(svc: TunService, stream: Connection, from: Nod
   if (!svc.opts.relay) return refuse(RelayStatus.UNREACHABLE);
   if (svc.relaying >= MAX_RELAYED_CIRCUITS) return refuse(RelayStatus.BUSY);
   if (req.hopLimit <= 1) return refuse(RelayStatus.HOP_LIMIT);
-  let next: HeadReader | undefined;
+  // Straight to the owner when we have or can find it, else one hop closer by XOR.
+  const owner = await svc.findOwner(prefix);
+  const hops = [
+    ...(owner ? [owner] : []),
+    ...svc.relayCandidates(prefix, from).filter((p) => !owner?.equals(p)),
+  ];
+  let next: HeadReader;
   try {
-    // Straight to the destination when we can reach it, else one hop closer by XOR.
-    next = await svc
-      .openCircuit(dest, dest, req.hopLimit - 1, req.circuitId)
-      .catch(() => svc.circuitVia(svc.relayCandidates(dest, from), dest, req.hopLimit - 1, req.circuitId));
+    next = await svc.circuitVia(hops, prefix, req.hopLimit - 1, req.circuitId);
   } catch {
     return refuse(RelayStatus.UNREACHABLE);
   }

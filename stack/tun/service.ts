@@ -14,6 +14,7 @@ import { type Connection, type Runtime, TUN_HEADROOM, type TunDevice } from '../
 import { equalBytes, toHex } from '../yggdrasil/rpc/bytes.js';
 import {
   CIRCUIT_ID_LEN,
+  DEST_PREFIX_LEN,
   encodeFrame,
   encodeRelayRequest,
   FrameReader,
@@ -203,16 +204,31 @@ export class TunService {
   }
 
   private async resolve(key: string, prefix: Uint8Array): Promise<void> {
+    const { runtime } = this.components;
+    const started = runtime.clock.now();
+    let owner: NodeId | undefined;
     try {
-      const dest = await this.findOwner(prefix);
-      if (!dest) {
-        this.fail(key, UnreachableCode.NO_ROUTE, 'no node owns the address');
+      owner = await this.findOwner(prefix);
+      const direct = owner ? await this.direct(owner) : undefined;
+      if (direct) {
+        this.install(direct);
         return;
       }
-      const route = await this.connect(dest);
+      // Nobody we asked knows the owner: relays may (the lookup lists only nodes it could reach),
+      // but the host hears back within resolveTimeoutMs either way.
+      const relayed = this.relayed(prefix, owner);
+      const route = owner
+        ? await relayed
+        : await withTimeout(
+            runtime,
+            relayed,
+            Math.max(1, started + this.opts.resolveTimeoutMs - runtime.clock.now()),
+            'finding a relay to the address',
+          );
       this.install(route);
     } catch (err) {
-      this.fail(key, UnreachableCode.ADDRESS_UNREACHABLE, (err as Error).message);
+      const code = owner ? UnreachableCode.ADDRESS_UNREACHABLE : UnreachableCode.NO_ROUTE;
+      this.fail(key, code, (err as Error).message);
     }
   }
 
@@ -225,56 +241,65 @@ export class TunService {
     for (const p of q?.packets ?? []) this.unreachable(p, code);
   }
 
-  /** The NodeID whose first 15 bytes are prefix: a peer we have a session with, else by lookup. */
-  private async findOwner(prefix: Uint8Array): Promise<NodeId | undefined> {
+  /**
+   * The NodeID whose first 15 bytes are prefix: a peer we have a session with, else the closest
+   * result of a DHT lookup for prefix || zeros (every node sharing the prefix sorts first).
+   */
+  async findOwner(prefix: Uint8Array): Promise<NodeId | undefined> {
     const { node, runtime } = this.components;
-    const owns = (id: NodeId): boolean => equalBytes(id.bytes.subarray(0, 15), prefix);
-    const peer = node.connectedPeers().find(owns);
+    const peer = node.connectedPeers().find((id) => ownsPrefix(id, prefix));
     if (peer) return peer;
-    const target = new Uint8Array(32);
-    target.set(prefix);
     const r = await withTimeout(
       runtime,
-      node.lookup(target),
+      node.lookup(targetOf(prefix)),
       this.opts.resolveTimeoutMs,
       'lookup of the address owner',
-    );
+    ).catch(() => ({ closest: [] as { nodeId: string }[] }));
     const hit = r.closest.find((p) => p.nodeId.startsWith(hex(prefix)));
     return hit ? NodeId.parse(hit.nodeId) : undefined;
   }
 
-  /** A route to dest: a direct stream if we can get one, else a relayed circuit. */
-  private async connect(dest: NodeId): Promise<Route> {
-    const { node } = this.components;
+  /** A TUN stream straight to owner (a session we have, or a dial), or undefined. */
+  private async direct(owner: NodeId): Promise<Route | undefined> {
     try {
-      const s = await node.openStream(dest, TUN_PROTOCOL, { timeoutMs: this.opts.directTimeoutMs });
-      return this.adopt(s, dest, 'direct', true);
+      const s = await this.components.node.openStream(owner, TUN_PROTOCOL, {
+        timeoutMs: this.opts.directTimeoutMs,
+      });
+      return this.adopt(s, owner, 'direct', true);
     } catch (err) {
       this.components.runtime.log.debug('tun: no direct stream; trying relays', {
-        dest: dest.toString().slice(0, 16),
+        dest: owner.toString().slice(0, 16),
         error: (err as Error).message,
       });
+      return undefined;
     }
-    const circuitId = this.components.runtime.rng.bytes(CIRCUIT_ID_LEN);
+  }
+
+  /** A circuit through relays, with a Veil session end to end to whoever owns prefix. */
+  private async relayed(prefix: Uint8Array, skip: NodeId | undefined): Promise<Route> {
+    const { node, runtime } = this.components;
+    const circuitId = runtime.rng.bytes(CIRCUIT_ID_LEN);
     this.rememberCircuit(circuitId);
-    const conn = await this.circuitVia(
-      this.relayCandidates(dest, undefined),
-      dest,
-      this.opts.hopLimit,
-      circuitId,
-    );
-    const session = await node.secure(conn, 'initiator', { expectedNodeId: dest });
-    const route = this.adopt(session.openStream(), dest, 'relay', true, session);
+    const hops = this.relayCandidates(prefix, skip);
+    const conn = await this.circuitVia(hops, prefix, this.opts.hopLimit, circuitId);
+    const session = await node.secure(conn, 'initiator');
+    // The address names 120 bits of a NodeID: whoever answers must prove a key that hashes to them.
+    if (!ownsPrefix(session.remoteNodeId, prefix)) {
+      session.close();
+      throw new NoRouteError(
+        `the circuit ended at ${session.remoteNodeId.toString().slice(0, 16)}, not the address owner`,
+      );
+    }
+    const route = this.adopt(session.openStream(), session.remoteNodeId, 'relay', true, session);
     session.onClose = () => this.closeRoute(route);
     return route;
   }
 
-  /** Peers to try as next hop towards dest, closest to it by XOR first, never `from` or dest. */
-  relayCandidates(dest: NodeId, from: NodeId | undefined): NodeId[] {
-    const peers = this.components.node
-      .connectedPeers()
-      .filter((p) => !p.equals(dest) && !(from && p.equals(from)));
-    const d = new Map(peers.map((p) => [p, xorDistance(p, dest)]));
+  /** Peers to try as next hop towards prefix, closest to it by XOR first, never `skip`. */
+  relayCandidates(prefix: Uint8Array, skip: NodeId | undefined): NodeId[] {
+    const target = { bytes: targetOf(prefix) } as NodeId;
+    const peers = this.components.node.connectedPeers().filter((p) => !(skip && p.equals(skip)));
+    const d = new Map(peers.map((p) => [p, xorDistance(p, target)]));
     peers.sort((a, b) => compareBytes(d.get(a)!, d.get(b)!));
     return peers.slice(0, RELAY_FANOUT);
   }
@@ -282,14 +307,14 @@ export class TunService {
   /** Open a relay stream to the first hop in `hops` that accepts; resolves to the spliced stream. */
   async circuitVia(
     hops: NodeId[],
-    dest: NodeId,
+    prefix: Uint8Array,
     hopLimit: number,
     circuitId: Uint8Array,
   ): Promise<HeadReader> {
-    let last: Error = new NoRouteError(`no peer to relay through towards ${dest.toString().slice(0, 16)}`);
+    let last: Error = new NoRouteError(`no peer to relay through towards ${hex(prefix).slice(0, 16)}`);
     for (const hop of hops) {
       try {
-        return await this.openCircuit(hop, dest, hopLimit, circuitId);
+        return await this.openCircuit(hop, prefix, hopLimit, circuitId);
       } catch (err) {
         last = err as Error;
       }
@@ -297,12 +322,17 @@ export class TunService {
     throw last;
   }
 
-  /** Ask `via` to carry a circuit to dest; resolves once it answered OK. */
-  async openCircuit(via: NodeId, dest: NodeId, hopLimit: number, circuitId: Uint8Array): Promise<HeadReader> {
+  /** Ask `via` to carry a circuit towards prefix; resolves once it answered OK. */
+  async openCircuit(
+    via: NodeId,
+    prefix: Uint8Array,
+    hopLimit: number,
+    circuitId: Uint8Array,
+  ): Promise<HeadReader> {
     const { node, runtime } = this.components;
     const s = await node.openStream(via, RELAY_PROTOCOL, { timeoutMs: this.opts.directTimeoutMs });
     const h = new HeadReader(s);
-    h.write(encodeRelayRequest({ hopLimit, circuitId, destination: dest.bytes }));
+    h.write(encodeRelayRequest({ hopLimit, circuitId, destination: prefix }));
     const status = await h.read(RELAY_STATUS_LEN, runtime.clock, RELAY_STATUS_TIMEOUT_MS).catch((e) => {
       h.close(e);
       throw e;
@@ -405,6 +435,18 @@ export class TunService {
     this.components.device.write(p);
   }
 }
+
+/** True when id's first 15 bytes are prefix (id owns the address that carries them). */
+export function ownsPrefix(id: NodeId, prefix: Uint8Array): boolean {
+  return equalBytes(id.bytes.subarray(0, DEST_PREFIX_LEN), prefix);
+}
+
+/** The DHT key to look an address up by: its 15 NodeID bytes, then zeros. */
+const targetOf = (prefix: Uint8Array): Uint8Array => {
+  const t = new Uint8Array(32);
+  t.set(prefix);
+  return t;
+};
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
