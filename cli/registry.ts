@@ -57,4 +57,30 @@ export const GROUPS: Record<string, CommandGroup> = {
       },
     },
   },
+  token: {
+    name: 'token',
+    summary: 'Rune capability tokens: issue, delegate, verify, inspect, revoke',
+    commands: {
+      issue: {
+        summary: 'issue a capability token from this identity to an audience',
+        load: async () => (await import('./commands/token-issue.js')).command,
+      },
+      delegate: {
+        summary: 'extend a token you hold to another node, granting the same or less',
+        load: async () => (await import('./commands/token-delegate.js')).command,
+      },
+      verify: {
+        summary: 'check a token offline (exit 0 valid, 1 refused with the named error)',
+        load: async () => (await import('./commands/token-verify.js')).command,
+      },
+      inspect: {
+        summary: "show a token's chain: issuers, audiences, grants, validity",
+        load: async () => (await import('./commands/token-inspect.js')).command,
+      },
+      revoke: {
+        summary: 'sign a revocation of a link, as an issuer in the chain',
+        load: async () => (await import('./commands/token-revoke.js')).command,
+      },
+    },
+  },
 };

@@ -155,19 +155,41 @@ export interface AuthorizeRequest {
 
 export function authorize(req: AuthorizeRequest): VerifiedCapability {
   const cap = verifyToken(req.token, req);
-  if (!cap.holder.equals(req.invoker)) {
+  checkRequest(cap, req);
+  return cap;
+}
+
+/** What checkRequest() compares a verified capability against; each part is optional. */
+export interface RequestCheck {
+  invoker?: NodeId;
+  resource?: string;
+  ability?: string;
+  context?: Readonly<Record<string, string>>;
+  checkCaveat?: (key: string, value: string) => boolean;
+  /** false: leave caveats unchecked (inspection tools only; authorize() always checks them). */
+  caveats?: boolean;
+}
+
+/**
+ * The request half of authorize(), for tools that check only some of it (valhalla token
+ * verify): audience, then resource, then ability, then caveats. Throws WrongAudienceError,
+ * NotGrantedError or CaveatUnmetError.
+ */
+export function checkRequest(cap: VerifiedCapability, req: RequestCheck): void {
+  if (req.invoker && !cap.holder.equals(req.invoker)) {
     throw new WrongAudienceError(`the token is granted to ${cap.holder}, but ${req.invoker} presented it`);
   }
-  if (!coveredBy(cap.resources, req.resource)) {
+  if (req.resource !== undefined && !coveredBy(cap.resources, req.resource)) {
     throw new NotGrantedError(
       `resource "${req.resource}" is not among the granted ${JSON.stringify(cap.resources)}`,
     );
   }
-  if (!coveredBy(cap.abilities, req.ability)) {
+  if (req.ability !== undefined && !coveredBy(cap.abilities, req.ability)) {
     throw new NotGrantedError(
       `ability "${req.ability}" is not among the granted ${JSON.stringify(cap.abilities)}`,
     );
   }
+  if (req.caveats === false) return;
   for (const [k, v] of Object.entries(cap.caveats)) {
     const holds = req.checkCaveat
       ? req.checkCaveat(k, v)
@@ -177,5 +199,4 @@ export function authorize(req: AuthorizeRequest): VerifiedCapability {
       throw new CaveatUnmetError(`caveat ${k}=${v} does not hold (the request has ${got} for ${k})`);
     }
   }
-  return cap;
 }
