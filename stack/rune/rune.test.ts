@@ -228,3 +228,16 @@ describe('patterns', () => {
     expect(covers('rpc/call', 'rpc/calls')).toBe(false);
   });
 });
+
+describe('link ids are Saga-compatible content ids', () => {
+  it('a link id is the digest of the CIDv1 dag-cbor sha2-256 of the link bytes', async () => {
+    const { CID } = await import('multiformats/cid');
+    const { sha256 } = await import('multiformats/hashes/sha2');
+    const dagCbor = await import('@ipld/dag-cbor');
+    const link = rootToAlice().root;
+    const cid = CID.create(1, dagCbor.code, await sha256.digest(link.bytes));
+    expect(Buffer.from(cid.multihash.digest).toString('hex')).toBe(Buffer.from(link.id).toString('hex'));
+    // and the bytes are a DAG-CBOR block any IPLD decoder reads back to the same bytes
+    expect(dagCbor.encode(dagCbor.decode(link.bytes))).toEqual(link.bytes);
+  });
+});
