@@ -30,6 +30,11 @@ export async function adminRequest(
         reject(err);
       }
     });
+    sock.on('close', () => {
+      // Closed without an answer (the node stopped or crashed meanwhile); a no-op once settled.
+      clearTimeout(timer);
+      reject(new UsageError(`${path} closed the connection before answering (did the node stop?)`));
+    });
     sock.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const hint =

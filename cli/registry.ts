@@ -6,6 +6,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'run a scenario file in the simulator and print a summary',
     load: async () => (await import('./commands/run.js')).command,
   },
+  compare: {
+    summary: 'run a scenario on the simulator and live, and write a side-by-side report',
+    load: async () => (await import('./commands/compare.js')).command,
+  },
   bench: {
     summary: 'run a benchmark (scheduler, crypto, ...) and print its figures',
     load: async () => (await import('./commands/bench.js')).command,

@@ -26,6 +26,27 @@ async function socketIsLive(path: string): Promise<boolean> {
   });
 }
 
+/**
+ * Commands only a live daemon has (its shim, its metrics, a join on request), served beside the
+ * stack's own. A handler that throws is answered as { ok: false, error } like the stack's.
+ */
+export type ExtraAdminCommands = Record<
+  string,
+  { summary: string; handler: (args: Record<string, unknown>) => Promise<Record<string, unknown>> }
+>;
+
+async function runExtra(
+  handler: ExtraAdminCommands[string]['handler'],
+  args: Record<string, unknown>,
+): Promise<AdminResponse> {
+  try {
+    return { ok: true, result: await handler(args) };
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    return { ok: false, error: { name: e.name, message: e.message } };
+  }
+}
+
 export class AdminServer {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
@@ -33,6 +54,7 @@ export class AdminServer {
   constructor(
     private readonly node: ValhallaNode,
     readonly path: string,
+    private readonly extra: ExtraAdminCommands = {},
   ) {}
 
   /** Listen on the path; a stale socket file from a dead process is replaced, a live one refused. */
@@ -87,7 +109,9 @@ export class AdminServer {
     try {
       const req = JSON.parse(line) as AdminRequest & { id?: unknown };
       id = req.id;
-      response = await dispatch(this.node, req);
+      const extra =
+        typeof req?.cmd === 'string' && Object.hasOwn(this.extra, req.cmd) ? this.extra[req.cmd] : undefined;
+      response = extra ? await runExtra(extra.handler, req.args ?? {}) : await dispatch(this.node, req);
     } catch (err) {
       response = {
         ok: false,

@@ -1,16 +1,19 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdminServer } from '../../live/admin-server.js';
-import { createLiveRuntime } from '../../live/index.js';
+import { AdminServer, type ExtraAdminCommands } from '../../live/admin-server.js';
+import { createLiveRuntime, MemoryMetrics } from '../../live/index.js';
 import { LiveLogger, type LogFormat, type LogLevel } from '../../live/logger.js';
 import { LiveRng } from '../../live/rng.js';
+import { ShimNetwork } from '../../live/shim.js';
 import { generateIdentity, type Identity } from '../../stack/identity/index.js';
 import { ValhallaNode } from '../../stack/node/index.js';
+import type { Runtime } from '../../stack/runtime.js';
 import { DEFAULT_MTU } from '../../stack/tun/index.js';
 import { type CommandSpec, intFlag, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { readIdentityFile, writeIdentityFile } from '../identity-file.js';
+import { parseShimConfig, shimRules } from '../runner/live-shim.js';
 import { startTun, TUN_FLAGS } from './node-tun.js';
 
 const REBOOTSTRAP_MS = 5_000; // while we have no peer, try the bootstrap addresses again this often
@@ -86,6 +89,17 @@ function spec(name: 'node' | 'bootstrap'): CommandSpec {
       ...TUN_FLAGS,
       k: { type: 'string', arg: 'N', help: 'bucket size and replication factor', default: '20' },
       alpha: { type: 'string', arg: 'N', help: 'parallel requests per lookup', default: '3' },
+      'request-timeout': {
+        type: 'string',
+        arg: 'MS',
+        help: "per-request timeout inside a lookup (default: the DHT's)",
+      },
+      upkeep: {
+        type: 'string',
+        arg: 'on|off',
+        help: 'tend the peer list (self-lookups while the table is short, pings of stale entries); the scenario runner turns it off to match the simulator',
+        default: 'on',
+      },
       'log-level': { type: 'string', arg: 'LEVEL', help: 'debug, info, warn or error', default: 'info' },
       'log-format': {
         type: 'string',
@@ -97,6 +111,37 @@ function spec(name: 'node' | 'bootstrap'): CommandSpec {
       ? 'Example: valhalla bootstrap --listen 127.0.0.1:9000 --data /tmp/seed'
       : 'Example: valhalla node --listen 127.0.0.1:9001 --bootstrap 127.0.0.1:9000 --data /tmp/n1\n' +
         'Then: valhalla ctl --admin /tmp/n1/admin.sock peers\nSIGINT or SIGTERM stops the node cleanly.',
+  };
+}
+
+/** The daemon's own admin commands, beside the stack's: what a scenario runner drives. */
+function liveCommands(node: ValhallaNode, shim: ShimNetwork, metrics: MemoryMetrics): ExtraAdminCommands {
+  return {
+    join: {
+      summary: 'bootstrap through the given addresses now ({ addrs: ["HOST:PORT", ...] })',
+      handler: async (args) => {
+        const addrs = args.addrs;
+        if (!Array.isArray(addrs) || addrs.length === 0 || !addrs.every((a) => typeof a === 'string'))
+          throw new UsageError('join: expected args.addrs, a non-empty list of "HOST:PORT" strings');
+        const r = await node.bootstrap(addrs as string[]);
+        return { connected: r.connected, tableSize: r.tableSize };
+      },
+    },
+    shim: {
+      summary: 'set the transport shim (latency, jitter, loss, cuts) from a ShimConfig, or { off: true }',
+      handler: async (args) => {
+        if (args.off === true) {
+          shim.setRules(undefined);
+          return { enabled: false };
+        }
+        shim.setRules(shimRules(parseShimConfig(args.config)));
+        return { enabled: true };
+      },
+    },
+    metrics: {
+      summary: "the node's counters, gauges and histogram summaries",
+      handler: async () => ({ ...metrics.snapshot() }),
+    },
   };
 }
 
@@ -140,7 +185,11 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
         stringFlag(parsed, 'identity') ?? join(dataDir, 'identity.json'),
         log,
       );
-      const runtime = createLiveRuntime({ logger: log });
+      const metrics = new MemoryMetrics();
+      const live = createLiveRuntime({ logger: log, metrics });
+      // The stack dials through the shim; it adds nothing until the `shim` admin command sets rules.
+      const shim = new ShimNetwork(live.net);
+      const runtime: Runtime = { ...live, net: shim };
       const announce = parsed.values.announce as string[] | undefined;
       const k = intFlag(parsed, 'k', { min: 1, max: 256 })!;
       const node = new ValhallaNode(
@@ -150,6 +199,7 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
           dht: {
             k,
             alpha: intFlag(parsed, 'alpha', { min: 1, max: 64 }),
+            requestTimeoutMs: intFlag(parsed, 'request-timeout', { min: 1, max: 600_000 }),
             ...(announce ? { announceAddrs: announce } : {}),
           },
         },
@@ -161,7 +211,11 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
             mtu: intFlag(parsed, 'mtu', { min: 1280, max: 65535 }) ?? DEFAULT_MTU,
           })
         : undefined;
-      const admin = new AdminServer(node, stringFlag(parsed, 'admin') ?? join(dataDir, 'admin.sock'));
+      const admin = new AdminServer(
+        node,
+        stringFlag(parsed, 'admin') ?? join(dataDir, 'admin.sock'),
+        liveCommands(node, shim, metrics),
+      );
       await admin.start();
       log.info('listening', { nodeId: node.nodeId, address: node.address, listen: bound, admin: admin.path });
 
@@ -179,7 +233,8 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
       if (bootstrap.length === 0) log.info('nothing to bootstrap from: waiting for other nodes to connect');
       await tryJoin();
       const retry = setInterval(() => void tryJoin(), REBOOTSTRAP_MS);
-      const upkeep = setInterval(() => void maintain(node, k, log), MAINTAIN_MS);
+      const upkeepOn = choice(stringFlag(parsed, 'upkeep'), ['on', 'off'], 'upkeep') === 'on';
+      const upkeep = upkeepOn ? setInterval(() => void maintain(node, k, log), MAINTAIN_MS) : undefined;
 
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
@@ -196,7 +251,7 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
       tun?.stop();
       await admin.stop();
       await node.stop();
-      await runtime.shutdown();
+      await live.shutdown();
       log.info('stopped');
       return 0;
     },

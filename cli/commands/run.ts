@@ -169,7 +169,7 @@ export const command: Command = {
     name: 'run',
     summary: 'run a scenario file (or a sweep of replicas) and print a summary',
     usage:
-      'valhalla run <scenario.yaml> [--seed N | --seeds A..B] [--set path=value ...] [--workers N] [--parallel N] [--json] [--out DIR] [--backend sim]',
+      'valhalla run <scenario.yaml> [--seed N | --seeds A..B] [--set path=value ...] [--workers N] [--parallel N] [--json] [--out DIR] [--backend sim|live] [--live-mode MODE] [--clean]',
     flags: {
       seed: {
         type: 'string',
@@ -207,7 +207,22 @@ export const command: Command = {
         arg: 'DIR',
         help: 'write summary.json, Arrow tables (lookups, messages, samples, faults) and report.html into DIR; a sweep writes DIR/sweep.json, DIR/report.html and DIR/replica-<n>/',
       },
-      backend: { type: 'string', arg: 'NAME', help: 'where to run: sim (the simulator)', default: 'sim' },
+      backend: {
+        type: 'string',
+        arg: 'NAME',
+        help: 'where to run: sim (the simulator) or live (one OS process per node, real TCP; docs/live.md)',
+        default: 'sim',
+      },
+      'live-mode': {
+        type: 'string',
+        arg: 'MODE',
+        help: 'live only: netns (a network namespace per node; root), loopback, or auto (netns when possible)',
+        default: 'auto',
+      },
+      clean: {
+        type: 'boolean',
+        help: 'live only: remove leftovers of earlier live runs (otherwise they are only reported)',
+      },
     },
     details: [
       'Exit codes: 0 every assertion held (in every replica), 1 an assertion failed (the command that',
@@ -228,11 +243,20 @@ export const command: Command = {
     if (parsed.positionals.length > 1)
       throw new UsageError(`one scenario at a time; got ${parsed.positionals.join(' ')}`);
     const backend = stringFlag(parsed, 'backend');
-    if (backend !== 'sim') throw new UsageError(`--backend ${backend}: expected sim`);
+    if (backend !== 'sim' && backend !== 'live')
+      throw new UsageError(`--backend ${backend}: expected sim or live`);
     const overrides = parseSets(parsed, file);
     const scenario = load(file, overrides);
     const seed = intFlag(parsed, 'seed', { min: 0, max: 4294967295 });
     const seedsText = stringFlag(parsed, 'seeds');
+    if (backend === 'live') {
+      const { runLiveCommand } = await import('../runner/live-command.js');
+      return runLiveCommand(
+        parsed,
+        { file, scenario, seed: seed ?? scenario.seed, overrides, seedsText },
+        io,
+      );
+    }
     if (seed !== undefined && seedsText !== undefined)
       throw new UsageError(
         '--seed and --seeds together: --seed N runs one replica, --seeds A..B a sweep; pick one',

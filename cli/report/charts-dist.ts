@@ -6,7 +6,7 @@ import { fmtNumber, fmtPercent, fmtTick } from './format.js';
 import type { LookupRecord } from './records.js';
 import { linearScale, logScale } from './scale.js';
 import { hopHistogram, latencyCdf } from './series.js';
-import { Plot } from './svg.js';
+import { type Axis, Plot } from './svg.js';
 
 /** What html.ts lays out: a titled figure around one or more SVGs. */
 export interface Chart {
@@ -29,6 +29,22 @@ export const COLORS = {
 export const HALF_W = 590;
 export const HALF_H = 330;
 
+/** Axes of a latency CDF from lo to hi ms. */
+export function latencyAxes(p: Plot, lo: number, hi: number): Axis {
+  // Latencies spread over decades (fast local hits, slow timeouts) read better on a log axis.
+  const useLog = lo > 0 && hi / lo >= 30;
+  p.x = {
+    scale: useLog ? logScale([lo, hi], p.xRange) : linearScale([0, hi], p.xRange, { ticks: 6 }),
+    label: `latency (ms${useLog ? ', log scale' : ''})`,
+  };
+  p.y = {
+    scale: linearScale([0, 1], p.yRange),
+    label: 'fraction of lookups',
+    format: (v) => `${Math.round(v * 100)}%`,
+  };
+  return p.x;
+}
+
 export function latencyChart(lookups: readonly LookupRecord[]): Chart {
   const id = 'latency-cdf';
   const title = 'Lookup latency (CDF)';
@@ -41,22 +57,12 @@ export function latencyChart(lookups: readonly LookupRecord[]): Chart {
   const p = new Plot(id, HALF_W, HALF_H, { labelRows: 3 });
   const lo = cdf.xs[0]!;
   const hi = cdf.xs[cdf.xs.length - 1]!;
-  // Latencies spread over decades (fast local hits, slow timeouts) read better on a log axis.
-  const useLog = lo > 0 && hi / lo >= 30;
-  p.x = {
-    scale: useLog ? logScale([lo, hi], p.xRange) : linearScale([0, hi], p.xRange, { ticks: 6 }),
-    label: `latency (ms${useLog ? ', log scale' : ''})`,
-  };
-  p.y = {
-    scale: linearScale([0, 1], p.yRange),
-    label: 'fraction of lookups',
-    format: (v) => `${Math.round(v * 100)}%`,
-  };
+  const x = latencyAxes(p, lo, hi);
   const success = cdf.found / cdf.total;
-  p.line([p.x.scale.domain[0], p.x.scale.domain[1]], [success, success], '#999', { widthPx: 1, dash: true });
+  p.line([x.scale.domain[0], x.scale.domain[1]], [success, success], '#999', { widthPx: 1, dash: true });
   // At the left end, where the curve is still low, the label cannot collide with it or with the
   // percentile labels at the top.
-  p.note(p.x.scale.domain[0], success, `found ${fmtPercent(success)}`, '#666', 'start');
+  p.note(x.scale.domain[0], success, `found ${fmtPercent(success)}`, '#666', 'start');
   const marks: [string, number, string][] = [
     ['p50', cdf.p50, COLORS.p50],
     ['p90', cdf.p90, COLORS.p90],

@@ -55,7 +55,7 @@ function header(s: RunSummary): string {
   const facts: [string, string][] = [
     ['file', s.file],
     ['seed', String(s.seed)],
-    ['backend', s.backend],
+    ['backend', s.live ? `${s.backend} (${s.live.mode})` : s.backend],
     ['nodes', fmtNumber(s.nodes)],
     ['virtual time', fmtDuration(s.virtualTimeMs)],
     ['wall time', fmtDuration(s.wallMs)],
@@ -95,7 +95,7 @@ function metricsSection(s: RunSummary): string {
   return `<section class="metrics"><table><tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 
-function figure(c: Chart): string {
+export function figure(c: Chart): string {
   const sub = c.subtitle === '' ? '' : `<p>${escapeHtml(c.subtitle)}</p>`;
   return `<figure id="chart-${c.id}" class="chart${c.wide ? ' wide' : ''}">
 <figcaption><h3>${escapeHtml(c.title)}</h3>${sub}</figcaption>

@@ -44,7 +44,8 @@ export function simNetworkOptions(spec: NetworkSpec): NetworkOptions {
   };
 }
 
-function latencyModel(l: LatencySpec): LatencyModel {
+/** The scenario's latency model as the simulator's (the live shim samples the same models). */
+export function latencyModel(l: LatencySpec): LatencyModel {
   switch (l.model) {
     case 'fixed':
       return fixed(l.valueMs);

@@ -18,6 +18,7 @@ import type { LookupWorkload, PingWorkload, Scenario } from '../../scenarios/typ
 import { type PartitionOptions, type SimNode, Simulation, workerOf } from '../../sim/index.js';
 import { type ParallelRunResult, type Part, runPartitioned } from '../../sim/parallel/index.js';
 import { PingService } from '../../stack/probe/index.js';
+import type { Rng } from '../../stack/runtime.js';
 import type {
   FaultRecord,
   LookupRecord,
@@ -86,6 +87,19 @@ function startPings(
   });
 }
 
+/** A lookup issued at tMs, before its result (a lookup that never ends counts as failed). */
+export function pendingLookup(tMs: number): LookupRecord {
+  return { tMs, node: -1, target: -1, found: false, hops: 0, queries: 0, ms: Number.NaN };
+}
+
+/** Two distinct nodes among `up` (at least two): who looks up, and whom. */
+export function lookupPair(rng: Rng, up: readonly number[]): [number, number] {
+  const fromPos = rng.int(up.length);
+  let targetPos = rng.int(up.length - 1);
+  if (targetPos >= fromPos) targetPos++;
+  return [up[fromPos]!, up[targetPos]!];
+}
+
 function startLookups(world: World, w: LookupWorkload, out: LookupRecord[]): void {
   const rng = world.nodes[0]!.runtime.rng.fork(`workload:lookup:${w.label ?? ''}:${w.startMs}`);
   for (let q = 0; q < w.count; q++) {
@@ -94,22 +108,10 @@ function startLookups(world: World, w: LookupWorkload, out: LookupRecord[]): voi
       // Both ends are chosen among the nodes up at that instant: a lookup of a crashed node is
       // expected to fail and would say nothing about the DHT.
       const up = world.upNodes();
-      const rec: LookupRecord = {
-        tMs: at,
-        node: -1,
-        target: -1,
-        found: false,
-        hops: 0,
-        queries: 0,
-        ms: Number.NaN,
-      };
+      const rec = pendingLookup(at);
       out.push(rec);
       if (up.length < 2) return;
-      const fromPos = rng.int(up.length);
-      let targetPos = rng.int(up.length - 1);
-      if (targetPos >= fromPos) targetPos++;
-      rec.node = up[fromPos]!;
-      rec.target = up[targetPos]!;
+      [rec.node, rec.target] = lookupPair(rng, up);
       // Every worker keeps the record; the lookup itself runs where its node does (mergeParts
       // takes that worker's copy).
       if (!world.nodes[rec.node]!.local) return;
@@ -182,7 +184,7 @@ function sampleRecords(shares: SampleShare[][]): { samples: SampleRecord[]; mess
   return { samples, messages };
 }
 
-function lookupMetrics(lookups: LookupRecord[], prefix = 'lookup'): Record<string, number> {
+export function lookupMetrics(lookups: LookupRecord[], prefix = 'lookup'): Record<string, number> {
   if (lookups.length === 0) return {};
   const found = lookups.filter((l) => l.found);
   return {

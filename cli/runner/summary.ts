@@ -23,6 +23,21 @@ export interface RunSummary {
   passed: boolean;
   /** The command that reproduces this run. */
   reproduce: string;
+  /** Live runs only: how the nodes ran. */
+  live?: LiveFacts;
+}
+
+/** What only a live run has: where the processes ran and what they cost. */
+export interface LiveFacts {
+  /** netns: a network namespace per node on a bridge; loopback: every node on 127.0.0.1. */
+  mode: 'netns' | 'loopback';
+  runId: string;
+  /** Wall time to create the namespaces and start the processes, before the timeline. */
+  setupMs: number;
+  /** The most nodes this machine could hold at the start, and why. */
+  capacity: { limit: number; why: string };
+  /** Leftovers of earlier runs found at the start (removed only with --clean). */
+  leftovers: string[];
 }
 
 function fmt(v: number | null): string {
@@ -34,7 +49,7 @@ function fmt(v: number | null): string {
 /** The readable form, for a terminal (stderr). */
 export function formatSummary(s: RunSummary): string {
   const lines = [
-    `scenario ${s.scenario} (${s.file}), seed ${s.seed}, backend ${s.backend}`,
+    `scenario ${s.scenario} (${s.file}), seed ${s.seed}, backend ${s.backend}${s.live ? ` (${s.live.mode})` : ''}`,
     ...(Object.keys(s.overrides ?? {}).length > 0
       ? [
           `  overrides: ${Object.entries(s.overrides ?? {})
@@ -51,7 +66,11 @@ export function formatSummary(s: RunSummary): string {
   const aw = Math.max(...s.assertions.map((a) => a.text.length), 10);
   for (const a of s.assertions)
     lines.push(`  ${a.pass ? 'PASS' : 'FAIL'}  ${a.text.padEnd(aw)}  (${fmt(a.value)})`);
-  lines.push(`  traceHash ${s.traceHash}  (same scenario + same seed = same hash)`);
+  if (s.live)
+    lines.push(
+      `  live mode ${s.live.mode}, run ${s.live.runId}, set-up ${fmt(s.live.setupMs / 1000)} s, peak RSS is the node processes' sum (capacity here: ${s.live.capacity.limit} nodes)`,
+    );
+  else lines.push(`  traceHash ${s.traceHash}  (same scenario + same seed = same hash)`);
   if (!s.passed) lines.push(`  reproduce: ${s.reproduce}`);
   return `${lines.join('\n')}\n`;
 }
