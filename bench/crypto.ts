@@ -40,7 +40,7 @@ const KiB = 1024;
 const MiB = 1024 * 1024;
 
 /** Median microseconds per call of fn, timing batches of calls that last at least roundMs. */
-function measure(fn: (i: number) => unknown, roundMs: number, rounds: number): number {
+export function measure(fn: (i: number) => unknown, roundMs: number, rounds: number): number {
   // Calibrate a batch size so one round lasts about roundMs (also the warm-up).
   let batch = 1;
   for (;;) {
