@@ -51,6 +51,27 @@ export function crdtMerge<S extends CrdtState>(a: S, b: S): S {
   }
 }
 
+/**
+ * merge(target, delta) that may reuse target: counters are updated in place (O(delta) instead of
+ * O(state)), other types fall back to crdtMerge. The caller must own target (not shared).
+ */
+export function crdtMergeInto<S extends CrdtState>(target: S, delta: S): S {
+  if (target.t !== delta.t) throw new CrdtDecodeError(`cannot merge a ${target.t} with a ${delta.t}`);
+  const maxInto = (a: Record<string, number>, b: Record<string, number>): void => {
+    for (const k of Object.keys(b)) if (!(a[k]! >= b[k]!)) a[k] = b[k]!;
+  };
+  if (target.t === 'gcounter') {
+    maxInto(target.c, (delta as GCounterState).c);
+    return target;
+  }
+  if (target.t === 'pncounter') {
+    maxInto(target.p, (delta as PNCounterState).p);
+    maxInto(target.n, (delta as PNCounterState).n);
+    return target;
+  }
+  return crdtMerge(target, delta);
+}
+
 /** What an application reads: a number, a JSON value, an array of elements, or an object. */
 export function crdtValue(s: CrdtState): Json {
   switch (s.t) {
