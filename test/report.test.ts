@@ -11,7 +11,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const records: RunRecords = {
   lookups: [
-    { tMs: 0.5, node: 0, target: 7, found: true, hops: 3, queries: 9, ms: 120.25 },
+    { tMs: 0.5, node: 0, target: 7, found: true, hops: 3, queries: 9, ms: 120.25, acrossCut: true },
     { tMs: 1000, node: 9999, target: -1, found: false, hops: 0, queries: 1, ms: Number.NaN },
     { tMs: 2000, node: 2, target: 3, found: true, hops: 1, queries: 3, ms: Number.POSITIVE_INFINITY },
   ],
@@ -67,6 +67,7 @@ describe('writeArrowTables', () => {
       ['hops', 'Int32', true],
       ['queries', 'Int32', true],
       ['latency_ms', 'Float64', true],
+      ['across_cut', 'Bool', true],
     ]);
     expect(t.numRows).toBe(3);
     expect(t.get(0)!.toJSON()).toEqual({
@@ -77,8 +78,15 @@ describe('writeArrowTables', () => {
       hops: 3,
       queries: 9,
       latency_ms: 120.25,
+      across_cut: true,
     });
-    expect(t.get(1)!.toJSON()).toMatchObject({ node: 9999, target: -1, found: false, latency_ms: null });
+    expect(t.get(1)!.toJSON()).toMatchObject({
+      node: 9999,
+      target: -1,
+      found: false,
+      latency_ms: null,
+      across_cut: null, // no partition to be across
+    });
     expect(t.get(2)!.latency_ms).toBe(Number.POSITIVE_INFINITY);
     expect(t.getChild('latency_ms')!.nullCount).toBe(1);
     expect(t.schema.fields[0]!.metadata.get('unit')).toBe('ms');
@@ -150,7 +158,7 @@ describe('writeArrowTables', () => {
       samples: [],
       faults: [],
     });
-    const expected = [7, 4, 3, 4];
+    const expected = [8, 4, 3, 4];
     for (const [i, p] of empty.entries()) {
       const t = readArrowTable(p);
       expect(t.numRows).toBe(0);

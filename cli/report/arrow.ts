@@ -37,6 +37,7 @@ interface ColumnSpec<R> {
   name: string;
   type: ColumnType;
   unit?: string; // written into the field metadata as "unit", read by pyarrow as field.metadata
+  nullable?: boolean; // default: numbers are (NaN becomes null), booleans and strings are not
   // biome-ignore lint/suspicious/noExplicitAny: each column's getter returns its own value type
   get: (r: R) => any;
 }
@@ -49,6 +50,7 @@ const LOOKUP_COLUMNS: ColumnSpec<LookupRecord>[] = [
   { name: 'hops', type: 'int32', get: (r) => r.hops },
   { name: 'queries', type: 'int32', get: (r) => r.queries },
   { name: 'latency_ms', type: 'float64', unit: 'ms', get: (r) => r.ms },
+  { name: 'across_cut', type: 'bool', nullable: true, get: (r) => r.acrossCut ?? null },
 ];
 
 const MESSAGE_COLUMNS: ColumnSpec<MessageRecord>[] = [
@@ -111,7 +113,7 @@ function encodeTable<R>(
   // Dictionary ids must be unique within a file; the column position is.
   const data = columns.map((c, i) => buildColumn(c, rows, i));
   const fields = columns.map((c, i) => {
-    const nullable = c.type === 'float64' || c.type === 'int32' || c.type === 'int64';
+    const nullable = c.nullable ?? (c.type === 'float64' || c.type === 'int32' || c.type === 'int64');
     const fieldMeta = c.unit === undefined ? null : new Map([['unit', c.unit]]);
     return new Field(c.name, data[i]!.type, nullable, fieldMeta);
   });

@@ -14,6 +14,7 @@ import { type Series, samplesByMetric, successOverTime, trafficByKind } from './
 import { type Axis, Plot } from './svg.js';
 
 const WIDE_W = 1200;
+const CUT_COLORS = { across: '#d1495b', same: '#3a8d5c' };
 const PALETTE = ['#2f6db3', '#e07b39', '#3a8d5c', '#8a4fb0', '#c9a227', '#17a2b8', '#d1495b', '#7f7f7f'];
 
 function timeAxis(plot: Plot, endMs: number): Axis {
@@ -33,11 +34,26 @@ export function successChart(
   let xs: ArrayLike<number>;
   let ys: ArrayLike<number>;
   let subtitle: string;
+  // With a partition: lookups across the cut and on one side of it, as their own lines.
+  const classes: { label: string; color: string; xs: ArrayLike<number>; ys: ArrayLike<number> }[] = [];
   if (lookups.length > 0) {
     const w = successOverTime(lookups, endMs);
     xs = w.mids;
     ys = w.rate;
     subtitle = `found / issued per ${fmtDuration(w.windowMs)} window of issue time, ${fmtNumber(lookups.length)} lookups; shaded: partitioned.`;
+    const across = lookups.filter((l) => l.acrossCut === true);
+    const same = lookups.filter((l) => l.acrossCut === false);
+    if (across.length > 0) {
+      for (const [label, color, subset] of [
+        ['across the cut', CUT_COLORS.across, across],
+        ['same side', CUT_COLORS.same, same],
+      ] as const) {
+        const s = successOverTime(subset, endMs, w.windowMs);
+        classes.push({ label: `${label} (${fmtNumber(subset.length)})`, color, xs: s.mids, ys: s.rate });
+      }
+      subtitle +=
+        ' Lookups across the cut: issuer and target on opposite sides of the partition (also before it and after the heal).';
+    }
   } else {
     // No per-lookup records: fall back to a success-rate metric the run sampled, if any.
     const s = samplesByMetric(samples).find((m) => m.name.endsWith('success_rate'));
@@ -64,9 +80,15 @@ export function successChart(
     format: (v) => `${Math.round(v * 100)}%`,
   };
   const legend = drawEvents(p, faults, endMs, true);
+  for (const c of classes) p.line(c.xs, c.ys, c.color, { widthPx: 1.8, dash: c.color === CUT_COLORS.same });
   p.line(xs, ys, COLORS.primary, { widthPx: 2.5 });
   if (xs.length <= 150) p.dots(xs, ys, COLORS.primary);
-  p.legend([{ label: 'success rate', color: COLORS.primary }, ...legend]);
+  for (const c of classes) if (c.xs.length <= 150) p.dots(c.xs, c.ys, c.color, 2);
+  p.legend([
+    { label: classes.length > 0 ? 'all lookups' : 'success rate', color: COLORS.primary },
+    ...classes.map((c) => ({ label: c.label, color: c.color, dash: c.color === CUT_COLORS.same })),
+    ...legend,
+  ]);
   return { id, title, subtitle, wide: true, body: p.render(title) };
 }
 

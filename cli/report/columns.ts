@@ -77,11 +77,17 @@ export function int64Column<R>(rows: readonly R[], get: (r: R) => number): Data<
   return makeData({ type: new Int64(), length: n, data: values, ...valid.props() });
 }
 
-export function boolColumn<R>(rows: readonly R[], get: (r: R) => boolean): Data<Bool> {
+/** Booleans; a getter returning null or undefined marks the row null. */
+export function boolColumn<R>(rows: readonly R[], get: (r: R) => boolean | null | undefined): Data<Bool> {
   const n = rows.length;
   const bits = new Uint8Array((n + 7) >> 3); // Arrow booleans are bit-packed, least significant bit first
-  for (let i = 0; i < n; i++) if (get(rows[i]!)) bits[i >> 3]! |= 1 << (i & 7);
-  return makeData({ type: new Bool(), length: n, data: bits, nullCount: 0 });
+  const valid = new Validity(n);
+  for (let i = 0; i < n; i++) {
+    const v = get(rows[i]!);
+    if (v === null || v === undefined) valid.setNull(i);
+    else if (v) bits[i >> 3]! |= 1 << (i & 7);
+  }
+  return makeData({ type: new Bool(), length: n, data: bits, ...valid.props() });
 }
 
 /** Plain UTF-8: offsets into one byte buffer, sized exactly before writing. */

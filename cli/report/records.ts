@@ -13,6 +13,8 @@ export interface LookupRecord {
   hops: number;
   queries: number;
   ms: number; // how long it took (virtual)
+  /** Issuer and target on opposite sides of the scenario's partition (cli/runner/cuts.ts); null/absent: no partition. */
+  acrossCut?: boolean | null;
 }
 
 /** Traffic between nodes, aggregated per time window and message kind (per-message rows would not fit at 10k nodes). */

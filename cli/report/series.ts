@@ -82,11 +82,16 @@ export interface WindowedRate {
 
 /**
  * Success rate per window of issue time. The window is chosen so the average window holds at least
- * ~20 lookups (a rate over 3 lookups is noise) and the run has at most ~120 windows.
+ * ~20 lookups (a rate over 3 lookups is noise) and the run has at most ~120 windows, unless given
+ * (a subset drawn beside the whole uses the whole's windows).
  */
-export function successOverTime(lookups: readonly LookupRecord[], endMs: number): WindowedRate {
+export function successOverTime(
+  lookups: readonly LookupRecord[],
+  endMs: number,
+  windowMsGiven?: number,
+): WindowedRate {
   const buckets = Math.max(1, Math.min(120, Math.floor(lookups.length / 20)));
-  const windowMs = chooseWindowMs(endMs, buckets);
+  const windowMs = windowMsGiven ?? chooseWindowMs(endMs, buckets);
   const count = Math.max(1, Math.ceil(endMs / windowMs));
   const issued = new Int32Array(count);
   const found = new Int32Array(count);

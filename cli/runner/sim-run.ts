@@ -26,6 +26,7 @@ import type {
   RunRecords,
   SampleRecord,
 } from '../report/records.js';
+import { cutForLookups, separates } from './cuts.js';
 import { simNetworkOptions } from './sim-network.js';
 import { distribution } from './stats.js';
 import { scheduleTimeline } from './timeline.js';
@@ -133,6 +134,8 @@ interface SampleShare {
   up: number;
   entries: number;
   live: number;
+  /** Entries whose node is up and not cut off from the table's owner by a partition in force. */
+  reachable: number;
   deliveries: number;
 }
 
@@ -145,15 +148,26 @@ function scheduleSamples(world: World, scenario: Scenario, out: SampleShare[]): 
     const up = world.upNodes();
     let entries = 0;
     let live = 0;
+    let reachable = 0;
+    const cut = world.cuts.length > 0;
     for (const i of up) {
       if (!world.nodes[i]!.local) continue;
       for (const e of world.stacks[i]!.dht.table().entries) {
         entries++;
         const j = world.indexOf.get(e.nodeId);
-        if (j !== undefined && world.isUp(j)) live++;
+        if (j === undefined || !world.isUp(j)) continue;
+        live++;
+        if (!cut || world.reachable(i, j)) reachable++;
       }
     }
-    out.push({ tMs: world.sim.nowMs, up: up.length, entries, live, deliveries: deliveries - lastDeliveries });
+    out.push({
+      tMs: world.sim.nowMs,
+      up: up.length,
+      entries,
+      live,
+      reachable,
+      deliveries: deliveries - lastDeliveries,
+    });
     lastDeliveries = deliveries;
   };
   for (let t = scenario.sampleMs; t <= scenario.durationMs; t += scenario.sampleMs)
@@ -168,10 +182,12 @@ function sampleRecords(shares: SampleShare[][]): { samples: SampleRecord[]; mess
   shares[0]!.forEach((first, k) => {
     let entries = 0;
     let live = 0;
+    let reachable = 0;
     let deliveries = 0;
     for (const w of shares) {
       entries += w[k]!.entries;
       live += w[k]!.live;
+      reachable += w[k]!.reachable;
       deliveries += w[k]!.deliveries;
     }
     const t = first.tMs;
@@ -180,6 +196,8 @@ function sampleRecords(shares: SampleShare[][]): { samples: SampleRecord[]; mess
     samples.push({ tMs: t, metric: 'nodes.up', value: first.up });
     samples.push({ tMs: t, metric: 'table.size.mean', value: first.up ? entries / first.up : 0 });
     samples.push({ tMs: t, metric: 'table.live_fraction', value: entries ? live / entries : 1 });
+    // Drops while a partition cuts tables in two, and recovers as the heal lets peers through.
+    samples.push({ tMs: t, metric: 'table.reachable_fraction', value: entries ? reachable / entries : 1 });
   });
   return { samples, messages };
 }
@@ -200,6 +218,36 @@ export function lookupMetrics(lookups: LookupRecord[], prefix = 'lookup'): Recor
     ),
     [`${prefix}.queries.mean`]: lookups.reduce((s, l) => s + l.queries, 0) / lookups.length,
   };
+}
+
+/**
+ * Marks each lookup as across a partition's cut (issuer and target on opposite sides) or not; null
+ * when both ends are unknown or the scenario partitions nothing. See cuts.ts for which cut.
+ */
+function classifyAcrossCut(scenario: Scenario, lookups: LookupRecord[]): void {
+  const cutAt = cutForLookups(scenario);
+  for (const l of lookups) {
+    const cut = l.node < 0 || l.target < 0 ? undefined : cutAt(l.tMs);
+    l.acrossCut = cut ? separates(cut, l.node, l.target) : null;
+  }
+}
+
+/** Success of lookups across the cut and on one side of it (only when the scenario has a partition). */
+function cutMetrics(lookups: LookupRecord[], prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const classes: [string, boolean][] = [
+    ['cross_cut', true],
+    ['same_side', false],
+  ];
+  if (!lookups.some((l) => l.acrossCut !== null && l.acrossCut !== undefined)) return out;
+  for (const [name, across] of classes) {
+    const mine = lookups.filter((l) => l.acrossCut === across);
+    out[`${prefix}.${name}.count`] = mine.length;
+    out[`${prefix}.${name}.success_rate`] = mine.length
+      ? mine.filter((l) => l.found).length / mine.length
+      : Number.NaN;
+  }
+  return out;
 }
 
 /** What scenarioPart needs in every worker: plain data (it crosses to worker threads). */
@@ -303,9 +351,17 @@ export function mergeParts(
   for (const recs of labelled.values()) lookups.push(...recs);
   lookups.sort((a, b) => a.tMs - b.tMs || a.node - b.node);
   const lookupWorkloads = scenario.workload.filter((w): w is LookupWorkload => w.kind === 'lookup');
+  classifyAcrossCut(scenario, lookups);
   const perLabel: Record<string, number> = {};
   for (const w of lookupWorkloads)
-    if (w.label) Object.assign(perLabel, lookupMetrics(labelled.get(w.label)!, `lookup.${w.label}`));
+    if (w.label) {
+      const recs = labelled.get(w.label)!;
+      Object.assign(
+        perLabel,
+        lookupMetrics(recs, `lookup.${w.label}`),
+        cutMetrics(recs, `lookup.${w.label}`),
+      );
+    }
   const pings = scenario.workload.some((w) => w.kind === 'ping');
   const metrics: Record<string, number> = {
     ...(pings
@@ -320,6 +376,7 @@ export function mergeParts(
         }
       : {}),
     ...lookupMetrics(lookups),
+    ...cutMetrics(lookups, 'lookup'),
     ...perLabel,
     'nodes.up': parts[0]!.nodesUp,
     // Sessions established, counted by their dialers (each side counts its own completion in

@@ -6,6 +6,7 @@
 
 import type { Scenario, Selector, TimelineEvent } from '../../scenarios/types.js';
 import type { Rng } from '../../stack/runtime.js';
+import { cutOf } from './cuts.js';
 import type { World } from './world.js';
 
 function shuffledPick(rng: Rng, from: number[], n: number): number[] {
@@ -122,11 +123,13 @@ export function scheduleTimeline(world: World, scenario: Scenario, rng: Rng): vo
             groupNodes(world, scenario, a!),
             b ? groupNodes(world, scenario, b) : undefined,
           );
+          world.cuts.push(cutOf(scenario, e.groups));
           world.record('partition', e.groups.join('|'), b ? `${a} cut from ${b}` : `${a} cut from the rest`);
           return;
         }
         case 'heal':
           world.sim.heal();
+          world.cuts.length = 0;
           world.record('heal', 'all', 'every partition removed');
           return;
         case 'churn':

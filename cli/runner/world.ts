@@ -12,6 +12,7 @@ import { generateIdentity, type Identity } from '../../stack/identity/index.js';
 import { ValhallaNode } from '../../stack/node/index.js';
 import type { DhtInit } from '../../stack/yggdrasil/index.js';
 import type { FaultRecord } from '../report/records.js';
+import { type Cut, separates } from './cuts.js';
 
 export const DHT_PORT = 7001; // where every node's Veil/DHT listens
 
@@ -22,6 +23,8 @@ export class World {
   readonly identities: Identity[];
   readonly state: NodeState[];
   readonly faults: FaultRecord[] = [];
+  /** Partitions in force (the timeline's, until a heal), for table reachability. */
+  readonly cuts: Cut[] = [];
   /** NodeID text → node index, for table health and lookups. */
   readonly indexOf = new Map<string, number>();
   private readonly dhtInit: DhtInit;
@@ -49,6 +52,13 @@ export class World {
 
   isUp(i: number): boolean {
     return this.state[i] === 'up';
+  }
+
+  /** Up, and no partition in force separates it from node `from`. */
+  reachable(from: number, i: number): boolean {
+    if (this.state[i] !== 'up') return false;
+    for (const c of this.cuts) if (separates(c, from, i)) return false;
+    return true;
   }
 
   upNodes(): number[] {
