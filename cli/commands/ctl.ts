@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseSizeBytes } from '../../scenarios/size.js';
 import { ADMIN_COMMANDS } from '../../stack/admin/index.js';
 import { adminRequest } from '../admin-client.js';
-import { requireString } from '../args.js';
+import { intFlag, type Parsed, requireString, stringFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 
@@ -10,7 +13,18 @@ const POSITIONALS: Record<string, string[]> = {
   ping: ['nodeId'],
   put: ['name', 'value'],
   get: ['key'],
+  'put-content': ['file'],
+  'get-content': ['cid'],
 };
+
+/** Commands the daemon adds to its admin socket (live/content-admin.ts), with what they do. */
+const CONTENT_COMMANDS: Record<string, string> = {
+  'put-content': 'publish a file (chunked, announced in the DHT); prints its CID',
+  'get-content': 'fetch a CID from its providers, verify every chunk, write it to -o FILE',
+};
+const ALL_COMMANDS = [...Object.keys(ADMIN_COMMANDS), ...Object.keys(CONTENT_COMMANDS)];
+
+const CONTENT_TIMEOUT_MS = 30 * 60_000; // a large transfer takes a while; --timeout overrides
 
 type Json = Record<string, unknown>;
 
@@ -46,9 +60,30 @@ function human(cmd: string, r: Json): string {
       return `stored on ${r.stored} of ${r.attempted} peers, key ${r.key} (seq ${r.seq})\n`;
     case 'get':
       return r.found ? `${r.value}\n` : 'not found\n';
+    case 'put-content':
+      return `${r.cid}\n`;
+    case 'get-content':
+      return `${r.cid}: ${r.sizeBytes} bytes to ${r.out} in ${((r.ms as number) / 1000).toFixed(2)} s (${r.local ? 'from the local store' : `${r.providersTried} of ${r.providersFound} providers tried, ${r.corruptBlocks} corrupt blocks dropped, ${r.stalls} stalls`})\n`;
     default:
       return `${JSON.stringify(r, null, 2)}\n`;
   }
+}
+
+/** put-content/get-content: paths made absolute here (the node resolves nothing relative to us). */
+function contentArgs(cmd: string, parsed: Parsed): Record<string, unknown> {
+  if (cmd === 'put-content') {
+    const path = resolve(parsed.positionals[1]!);
+    if (!existsSync(path)) throw new UsageError(`put-content: no such file: ${path}`);
+    const chunk = stringFlag(parsed, 'chunk-size');
+    if (chunk === undefined) return { path };
+    const chunkSizeBytes = parseSizeBytes(chunk);
+    if (chunkSizeBytes === undefined)
+      throw new UsageError(`--chunk-size: expected a size such as 256KiB, got "${chunk}"`);
+    return { path, chunkSizeBytes };
+  }
+  const out = stringFlag(parsed, 'out');
+  if (out === undefined) throw new UsageError('get-content: name the output file with -o FILE');
+  return { out: resolve(out), provide: parsed.values.provide === true };
 }
 
 export const command: Command = {
@@ -64,32 +99,51 @@ export const command: Command = {
         default: '.valhalla/admin.sock',
       },
       json: { type: 'boolean', help: 'print the result as one JSON object' },
+      out: { type: 'string', short: 'o', arg: 'FILE', help: 'get-content: where to write the content' },
+      provide: { type: 'boolean', help: 'get-content: announce this node as a provider afterwards' },
+      'chunk-size': { type: 'string', arg: 'SIZE', help: "put-content: chunk size (default: the node's)" },
+      timeout: {
+        type: 'string',
+        arg: 'SECONDS',
+        help: 'how long to wait for the node (default 60, content 1800)',
+      },
     },
     details: [
       'Commands:',
-      ...Object.entries(ADMIN_COMMANDS).map(
-        ([name, c]) =>
-          `  ${`${name} ${(POSITIONALS[name] ?? []).map((p) => `<${p}>`).join(' ')}`.padEnd(22)}${c.summary}`,
+      ...[
+        ...Object.entries(ADMIN_COMMANDS).map(([name, c]) => [name, c.summary] as const),
+        ...Object.entries(CONTENT_COMMANDS),
+      ].map(
+        ([name, summary]) =>
+          `  ${`${name} ${(POSITIONALS[name] ?? []).map((p) => `<${p}>`).join(' ')}`.padEnd(22)}${summary}`,
       ),
       'Exit codes: 0 success, 1 the node reported a failure (or lookup/get found nothing), 2 bad input or no node.',
       'Example: valhalla ctl --admin /tmp/n1/admin.sock lookup <nodeid> --json',
+      'Content: valhalla ctl --admin /tmp/n1/admin.sock put-content ./photo.jpg   (prints the CID)',
+      '         valhalla ctl --admin /tmp/n2/admin.sock get-content <cid> -o ./photo.jpg',
     ].join('\n'),
   },
   async run(parsed, io) {
     const [cmd, ...rest] = parsed.positionals;
-    if (!cmd) throw new UsageError(`name a command: one of ${Object.keys(ADMIN_COMMANDS).join(', ')}`);
-    if (!ADMIN_COMMANDS[cmd])
-      throw new UsageError(
-        `unknown ctl command '${cmd}': expected one of ${Object.keys(ADMIN_COMMANDS).join(', ')}`,
-      );
+    if (!cmd) throw new UsageError(`name a command: one of ${ALL_COMMANDS.join(', ')}`);
+    if (!ALL_COMMANDS.includes(cmd))
+      throw new UsageError(`unknown ctl command '${cmd}': expected one of ${ALL_COMMANDS.join(', ')}`);
     const names = POSITIONALS[cmd] ?? [];
     if (rest.length !== names.length) {
       throw new UsageError(
         `'ctl ${cmd}' takes ${names.length ? names.map((n) => `<${n}>`).join(' ') : 'no arguments'}, got ${rest.length}`,
       );
     }
-    const args = Object.fromEntries(names.map((n, i) => [n, rest[i]]));
-    const res = await adminRequest(requireString(parsed, 'admin', this.spec), cmd, args);
+    const args: Record<string, unknown> = Object.fromEntries(names.map((n, i) => [n, rest[i]]));
+    if (cmd in CONTENT_COMMANDS) Object.assign(args, contentArgs(cmd, parsed));
+    const timeoutText = stringFlag(parsed, 'timeout');
+    const timeoutMs =
+      timeoutText === undefined
+        ? cmd in CONTENT_COMMANDS
+          ? CONTENT_TIMEOUT_MS
+          : undefined
+        : (intFlag(parsed, 'timeout', { min: 1 }) ?? 60) * 1000;
+    const res = await adminRequest(requireString(parsed, 'admin', this.spec), cmd, args, timeoutMs);
     if (!res.ok) {
       if (parsed.values.json) io.out(`${JSON.stringify({ error: res.error })}\n`);
       io.err(`valhalla ctl ${cmd}: ${res.error.name}: ${res.error.message}\n`);

@@ -14,6 +14,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { readIdentityFile, writeIdentityFile } from '../identity-file.js';
 import { parseShimConfig, shimRules } from '../runner/live-shim.js';
+import { CONTENT_FLAGS, startContent } from './node-content.js';
 import { startTun, TUN_FLAGS } from './node-tun.js';
 
 const REBOOTSTRAP_MS = 5_000; // while we have no peer, try the bootstrap addresses again this often
@@ -46,7 +47,7 @@ function spec(name: 'node' | 'bootstrap'): CommandSpec {
       : 'run a Valhalla node: listen, join the DHT through bootstrap addresses, serve the admin socket',
     usage: isBootstrap
       ? 'valhalla bootstrap --listen HOST:PORT [--identity FILE] [--admin SOCKET] [--data DIR]'
-      : 'valhalla node --listen HOST:PORT --bootstrap HOST:PORT [--bootstrap ...] [--identity FILE] [--admin SOCKET] [--data DIR] [--tun [--tun-name NAME] [--mtu N]]',
+      : 'valhalla node --listen HOST:PORT --bootstrap HOST:PORT [--bootstrap ...] [--identity FILE] [--admin SOCKET] [--data DIR] [--tun [--tun-name NAME] [--mtu N]] [--store-limit SIZE] [--chunk-size SIZE]',
     flags: {
       listen: {
         type: 'string',
@@ -87,6 +88,7 @@ function spec(name: 'node' | 'bootstrap'): CommandSpec {
         help: 'address peers should dial, if not the listen address',
       },
       ...TUN_FLAGS,
+      ...CONTENT_FLAGS,
       k: { type: 'string', arg: 'N', help: 'bucket size and replication factor', default: '20' },
       alpha: { type: 'string', arg: 'N', help: 'parallel requests per lookup', default: '3' },
       'request-timeout': {
@@ -211,11 +213,11 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
             mtu: intFlag(parsed, 'mtu', { min: 1280, max: 65535 }) ?? DEFAULT_MTU,
           })
         : undefined;
-      const admin = new AdminServer(
-        node,
-        stringFlag(parsed, 'admin') ?? join(dataDir, 'admin.sock'),
-        liveCommands(node, shim, metrics),
-      );
+      const content = startContent(node, runtime, dataDir, parsed);
+      const admin = new AdminServer(node, stringFlag(parsed, 'admin') ?? join(dataDir, 'admin.sock'), {
+        ...liveCommands(node, shim, metrics),
+        ...content.commands,
+      });
       await admin.start();
       log.info('listening', { nodeId: node.nodeId, address: node.address, listen: bound, admin: admin.path });
 
@@ -250,6 +252,7 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
       });
       tun?.stop();
       await admin.stop();
+      content.saga.stop();
       await node.stop();
       await live.shutdown();
       log.info('stopped');

@@ -25,6 +25,7 @@ export {
   encodeManifest,
   type Manifest,
 } from './manifest.js';
+export { sagaOnNode } from './on-node.js';
 export type { SagaPeerInfo, SagaProvider, SagaRouting, SagaStreams } from './ports.js';
 export {
   type FetchFailure,
