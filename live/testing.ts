@@ -85,3 +85,24 @@ function tryBind(host: string, port: number): Promise<net.Server | undefined> {
     server.listen({ host, port }, () => resolve(server));
   });
 }
+
+/** Poll probe every 100 ms until it returns a value; fail after timeoutMs naming what and the last error. */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

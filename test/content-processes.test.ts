@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRequest } from '../cli/admin-client.js';
-import { reserveFreePorts } from '../live/testing.js';
+import { reserveFreePorts, waitFor } from '../live/testing.js';
 import { defaultCrypto } from '../stack/crypto/select.js';
 import { chunkContent } from '../stack/saga/index.js';
 
@@ -23,22 +23,6 @@ const exec = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'valhalla-content-'));
 const children: ChildProcess[] = [];
 const admins: string[] = [];
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function ctl(i: number, ...args: string[]) {
   return exec(process.execPath, [CLI, 'ctl', '--admin', admins[i]!, ...args]).then(

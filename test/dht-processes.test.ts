@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRequest } from '../cli/admin-client.js';
-import { reserveFreePorts } from '../live/testing.js';
+import { reserveFreePorts, waitFor } from '../live/testing.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 const HOST = '127.0.0.1';
@@ -43,22 +43,6 @@ function start(i: number): Proc {
   const p: Proc = { child, dir, port, admin: join(dir, 'admin.sock') };
   procs[i] = p;
   return p;
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function ctl(p: Proc, cmd: string, args: Record<string, unknown> = {}): Promise<Record<string, any>> {

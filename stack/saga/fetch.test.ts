@@ -13,22 +13,11 @@ import { ContentUnavailableError, NoProvidersError, StoreFullError } from './err
 import { chunkContent } from './manifest.js';
 import type { FetchFailure } from './saga.js';
 import { type BlockStore, MemoryBlockStore } from './store.js';
-import { buildDoubleSagas } from './testing.test-util.js';
+import { buildDoubleSagas, testBytes } from './testing.test-util.js';
 
 const crypto = defaultCrypto();
 const KiB = 1024;
-/** Bytes that do not repeat (every chunk distinct), from a small xorshift generator. */
-function content(n: number, salt: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = (0x9e3779b9 ^ salt) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
-}
+const content = testBytes;
 
 /** A store whose get() corrupts one byte of every block it hands out. */
 class LyingStore extends MemoryBlockStore {

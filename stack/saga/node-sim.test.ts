@@ -15,6 +15,7 @@ import { chunkContent } from './manifest.js';
 import { sagaOnNode } from './on-node.js';
 import type { Saga } from './saga.js';
 import { type BlockStore, MemoryBlockStore } from './store.js';
+import { testBytes } from './testing.test-util.js';
 
 const SEED = 'saga-node-1';
 const N = 30;
@@ -36,17 +37,7 @@ class StallingStore extends MemoryBlockStore {
   }
 }
 
-function bytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
-}
+const bytes = testBytes;
 
 async function build(stores: Record<number, BlockStore>) {
   const sim = new Simulation({

@@ -179,3 +179,16 @@ export async function buildDoubleSagas(
   }
   return { sim, nodes, run };
 }
+
+/** n bytes that do not repeat (every chunk distinct), from a small xorshift generator. */
+export function testBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = (0x9e3779b9 ^ seed) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
