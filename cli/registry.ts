@@ -45,6 +45,10 @@ export const GROUPS: Record<string, CommandGroup> = {
         summary: 'run a Noise test-vector file (cacophony/snow JSON) through our Noise XX',
         load: async () => (await import('./commands/conformance-noise.js')).command,
       },
+      'rune-vectors': {
+        summary: 'run a Rune token vector file: valid ones verify, invalid ones get their named refusal',
+        load: async () => (await import('./commands/conformance-rune.js')).command,
+      },
     },
   },
   veil: {

@@ -321,3 +321,28 @@ describe('valhalla token', async () => {
     }
   });
 });
+
+describe('valhalla conformance rune-vectors', () => {
+  const file = new URL('../conformance/vectors/rune.json', import.meta.url).pathname;
+
+  it('passes every vector of the shipped file', async () => {
+    const c = captureIo();
+    expect(await main(['conformance', 'rune-vectors', file], c.io)).toBe(0);
+    const n = (JSON.parse(readFileSync(file, 'utf8')).vectors as unknown[]).length;
+    expect(c.stdout()).toContain(`${n} passed, 0 failed`);
+  });
+
+  it('fails (exit 1) a vector whose expected refusal is not the one produced', async () => {
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    const v = doc.vectors.find((x: { name: string }) => x.name === 'expired');
+    v.expect = 'revoked';
+    const tampered = join(dir, 'tampered-vectors.json');
+    writeFileSync(tampered, JSON.stringify(doc));
+    const c = captureIo();
+    expect(await main(['conformance', 'rune-vectors', tampered], c.io)).toBe(1);
+    expect(c.stdout()).toMatch(/FAIL expired: expected revoked, got expired/);
+    writeFileSync(tampered, '{"vectors": 3}');
+    const bad = captureIo();
+    expect(await main(['conformance', 'rune-vectors', tampered], bad.io)).toBe(2);
+  });
+});

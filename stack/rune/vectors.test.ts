@@ -8,10 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { nobleCrypto } from '../crypto/noble-backend.js';
 import { nodeCrypto } from '../crypto/node-backend.js';
 import { defaultCrypto } from '../crypto/select.js';
-import { NodeId } from '../identity/node-id.js';
 import { REFUSAL_CLASSES, type RefusalCode, TokenRefusedError } from './errors.js';
-import { RevocationSet } from './revocation.js';
-import { buildVectors, type TokenVector } from './testing/vectors.js';
+import { buildVectors, type TokenVector, vectorRequest } from './testing/vectors.js';
 import { authorize } from './verify.js';
 
 const FILE = fileURLToPath(new URL('../../conformance/vectors/rune.json', import.meta.url));
@@ -22,18 +20,7 @@ if (process.env.RUNE_WRITE_VECTORS === '1') {
 const file = JSON.parse(readFileSync(FILE, 'utf8')) as { vectors: TokenVector[] };
 
 function run(v: TokenVector, crypto = defaultCrypto()) {
-  const r = v.request;
-  return authorize({
-    token: v.token,
-    invoker: NodeId.parse(r.invoker),
-    resource: r.resource,
-    ability: r.ability,
-    nowMs: r.nowMs,
-    trust: r.trust.map((t) => NodeId.parse(t)),
-    revocations: RevocationSet.parse(r.revocations.join('\n'), crypto),
-    context: r.context,
-    crypto,
-  });
+  return authorize(vectorRequest(v, crypto));
 }
 
 describe('conformance/vectors/rune.json', () => {

@@ -8,12 +8,14 @@
 import type { CryptoBackend } from '../../crypto/types.js';
 import { bytesToHex } from '../../identity/hex.js';
 import { type Identity, identityFromSeed } from '../../identity/identity.js';
+import { NodeId } from '../../identity/node-id.js';
 import { type CborValue, decodeCanonical, encodeCanonical, toText } from '../codec.js';
 import { DOMAIN_LINK, TOKEN_TEXT_PREFIX } from '../constants.js';
 import { type Link, type LinkPayload, payloadValue } from '../link.js';
-import { revocationToText, revokeLink } from '../revocation.js';
+import { RevocationSet, revocationToText, revokeLink } from '../revocation.js';
 import { signedMessage } from '../signing.js';
 import { delegateToken, issueToken, type Token } from '../token.js';
+import type { AuthorizeRequest } from '../verify.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -40,6 +42,22 @@ export interface TokenVector {
   expect: string;
   /** For valid vectors: what the verified capability says. */
   capability?: { rootIssuer: string; holder: string; resources: string[]; abilities: string[] };
+}
+
+/** The authorize() request a vector describes. */
+export function vectorRequest(v: TokenVector, crypto: CryptoBackend): AuthorizeRequest {
+  const r = v.request;
+  return {
+    token: v.token,
+    invoker: NodeId.parse(r.invoker),
+    resource: r.resource,
+    ability: r.ability,
+    nowMs: r.nowMs,
+    trust: r.trust.map((t) => NodeId.parse(t)),
+    revocations: RevocationSet.parse(r.revocations.join('\n'), crypto),
+    context: r.context,
+    crypto,
+  };
 }
 
 /** bytes with the first occurrence of `find` replaced by `by`. */
