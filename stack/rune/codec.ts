@@ -67,6 +67,9 @@ export function fromText(prefix: string, text: string, what: string): Uint8Array
     throw new MalformedTokenError(`${what}: expected text starting with "${prefix}", got "${seen}..."`);
   }
   const body = t.slice(prefix.length);
+  if (body.length > Math.ceil((ENCODED_MAX_BYTES * 4) / 3)) {
+    throw new MalformedTokenError(`${what}: longer than any ${ENCODED_MAX_BYTES}-byte object's text`);
+  }
   if (!BASE64URL.test(body)) {
     throw new MalformedTokenError(
       `${what}: characters outside base64url (A-Z a-z 0-9 - _) after "${prefix}"`,

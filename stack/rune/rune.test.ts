@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { identityFromSeed } from '../identity/identity.js';
 import { attest, attestationToText, parseAttestation, verifyAttestation } from './attestation.js';
+import { decodeCanonical, encodeCanonical } from './codec.js';
 import { TOKEN_TEXT_PREFIX } from './constants.js';
 import {
   BadSignatureError,
@@ -148,6 +149,29 @@ describe('tokens', () => {
     const body = t.toText().slice(TOKEN_TEXT_PREFIX.length);
     const bad = body.slice(0, -1) + alphabet[alphabet.indexOf(body[body.length - 1]) | 1];
     expect(() => Token.parse(TOKEN_TEXT_PREFIX + bad)).toThrow(/not canonical base64url/);
+  });
+});
+
+describe('hostile bytes', () => {
+  it('deep nesting, huge lengths, CIDs and oversized inputs are malformed, not crashes', () => {
+    const deep = new Uint8Array(60_000).fill(0x81); // [[[[...
+    expect(() => Token.decode(deep)).toThrow(MalformedTokenError);
+    expect(() =>
+      Token.decode(Uint8Array.from([0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])),
+    ).toThrow(MalformedTokenError);
+    expect(() => Token.decode(new Uint8Array(70_000))).toThrow(/more than the 65536 allowed/);
+    expect(() => Token.parse(`${TOKEN_TEXT_PREFIX}${'A'.repeat(100_000)}`)).toThrow(/longer than any/);
+    // a CID (tag 42) where the issuer key belongs
+    const root = decodeCanonical(rootToAlice().bytes, 'token') as {
+      p: Record<string, unknown>;
+      s: Uint8Array;
+    }[];
+    const cid = decodeCanonical(
+      Uint8Array.from([0xd8, 0x2a, 0x58, 0x25, 0x00, 0x01, 0x55, 0x12, 0x20, ...new Uint8Array(32)]),
+      'cid',
+    );
+    const withCid = encodeCanonical([{ p: { ...root[0].p, iss: cid }, s: root[0].s }] as never);
+    expect(() => Token.decode(withCid)).toThrow(/iss: expected bytes/);
   });
 });
 
