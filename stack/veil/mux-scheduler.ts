@@ -10,7 +10,9 @@
  *
  * Two passes: plan (sizes and order, updating windows and flags), then allocate the message at its
  * exact size and write it, copying DATA straight from the streams' queues. One copy per byte,
- * and no 64 KiB allocation for a 20-byte message.
+ * and no 64 KiB allocation for a 20-byte message. When the sender consumes each message before
+ * send() returns (the session does), large messages are all built in one reused buffer: a fresh
+ * 64 KiB array per message costs more than the copy into it (zeroing, and garbage to collect).
  */
 
 import { writeFrameHeader, writeU32 } from './mux-codec.js';
@@ -61,6 +63,9 @@ interface Entry {
   stream: MuxStream | undefined;
 }
 
+/** Messages at least this large are built in the reused buffer (when reuse is allowed). */
+const REUSE_FROM_BYTES = 4096;
+
 export interface PlannedMessage {
   message: Uint8Array;
   /** Streams that had a turn: their drain and close may now be due. */
@@ -75,7 +80,13 @@ export class SendScheduler {
   private readonly resets = new Fifo<{ id: number; code: number }>();
   private seq = 0;
 
-  constructor(private readonly maxMessageBytes: number) {}
+  /** The one buffer every message is built in, when the sender consumes each message at once. */
+  private scratch: Uint8Array | undefined;
+
+  constructor(
+    private readonly maxMessageBytes: number,
+    private readonly reuseBuffer = false,
+  ) {}
 
   /** Put a stream in the round-robin if it has something to send and is not there yet. */
   wake(stream: MuxStream): void {
@@ -181,7 +192,15 @@ export class SendScheduler {
   }
 
   private write(plan: Entry[], size: number): Uint8Array {
-    const out = new Uint8Array(size);
+    // Every byte of out[0, size) is written below, so a reused buffer needs no clearing. Small
+    // messages (grants, requests) get their own: the scratch is for the bulk path.
+    let out: Uint8Array;
+    if (this.reuseBuffer && size >= REUSE_FROM_BYTES) {
+      this.scratch ??= new Uint8Array(this.maxMessageBytes);
+      out = this.scratch.subarray(0, size);
+    } else {
+      out = new Uint8Array(size);
+    }
     let offset = 0;
     for (const e of plan) {
       switch (e.type) {

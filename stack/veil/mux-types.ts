@@ -32,6 +32,12 @@ export interface MuxInit {
 export interface MuxComponents {
   /** Send one plaintext message down; returns false when the channel is backed up (wait for mux.drained()). */
   send(message: Uint8Array): boolean;
+  /**
+   * True when send() is done with the message once it returns (the session encrypts it at once):
+   * the mux then builds every message in one reused buffer instead of allocating one per message.
+   * Leave unset when send() keeps the message (a queue in a test).
+   */
+  sendConsumesMessage?: boolean;
   log?: Logger;
   metrics?: Metrics;
 }

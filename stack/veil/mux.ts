@@ -87,7 +87,7 @@ export class Mux implements StreamHost {
     this.initiator = config.initiator;
     this.streams = new StreamTable(this.initiator);
     this.grantThreshold = Math.floor(this.initialWindowBytes / GRANT_DIVISOR);
-    this.scheduler = new SendScheduler(this.maxMessageBytes);
+    this.scheduler = new SendScheduler(this.maxMessageBytes, components.sendConsumesMessage === true);
   }
 
   get closed(): boolean {

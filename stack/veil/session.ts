@@ -75,7 +75,13 @@ export class VeilSession {
     this.params = params;
     // The mux's stream-id parity must follow the Noise roles, whatever the caller's mux options say.
     this.mux = new Mux(
-      { send: (msg: Uint8Array) => this.sendMessage(msg), log: params.log, metrics: params.metrics },
+      {
+        send: (msg: Uint8Array) => this.sendMessage(msg),
+        // sendMessage encrypts the message before it returns and never keeps it.
+        sendConsumesMessage: true,
+        log: params.log,
+        metrics: params.metrics,
+      },
       { ...params.mux, initiator: this.initiator },
     );
     this.mux.onStream = (stream: MuxStream) => this.acceptStream(stream);
