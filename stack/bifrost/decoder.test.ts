@@ -44,6 +44,24 @@ describe('FrameDecoder copies', () => {
     expect(d.bufferedBytes).toBe(0);
   });
 
+  it('with borrowPayloads, split frames of any size share one assembly buffer', () => {
+    const d = new FrameDecoder();
+    d.borrowPayloads();
+    const buffers = new Set<ArrayBufferLike>();
+    for (const size of [700, 300, 1000, 5]) {
+      const payload = new Uint8Array(size).map((_, i) => (i * 7 + size) & 0xff);
+      const frame = encodeFrame(FrameType.TRANSPORT, payload);
+      d.push(frame.subarray(0, 9));
+      expect(d.next()).toBeUndefined();
+      d.push(frame.subarray(9));
+      const f = d.next()!;
+      expect(f.payload).toEqual(payload);
+      buffers.add(f.payload.buffer);
+    }
+    // 700 allocates, 300 reuses it, 1000 grows it once, 5 reuses the grown one.
+    expect(buffers.size).toBe(2);
+  });
+
   it('does not parse beyond what the reader pulls (pause between frames)', () => {
     const two = concat(
       encodeFrame(FrameType.HANDSHAKE, Uint8Array.of(1)),

@@ -9,7 +9,8 @@
  * Copies: a frame that lies entirely inside one chunk is returned as a subarray view of that
  * chunk (the chunk belongs to the receiver by the Connection contract, so the view may be kept).
  * Only a frame split across chunks is assembled, into a buffer allocated once at its exact size
- * when its header is complete. The only other buffer is the 6-byte header scratch.
+ * when its header is complete (or, for a reader that borrows payloads, into one buffer reused for
+ * every split frame). The only other buffer is the 6-byte header scratch.
  *
  * Header fields are checked as soon as their bytes arrive, in wire order, so the first error is
  * the same for every chunking of the same stream (the conformance vectors rely on it).
@@ -69,6 +70,9 @@ export class FrameDecoder {
   private frameStart = 0;
   private ended = false;
   private failure: FrameError | undefined;
+  /** Split frames are assembled in one reused buffer (borrowPayloads()). */
+  private borrowed = false;
+  private assembly: Uint8Array | undefined;
 
   constructor(init: FrameDecoderInit = {}) {
     const max = init.maxPayloadBytes ?? MAX_PAYLOAD_SIZE;
@@ -87,6 +91,15 @@ export class FrameDecoder {
   get bufferedBytes(): number {
     const partial = this.partial === undefined ? 0 : HEADER_SIZE + this.partialFill;
     return this.queuedBytes + this.headerFill + partial;
+  }
+
+  /**
+   * From now on a payload is valid only until the next call of next(): a frame split across
+   * chunks is assembled in one buffer reused for every such frame, instead of a fresh one each
+   * time. For a reader that consumes each payload at once (Veil decrypts it into a new array).
+   */
+  borrowPayloads(): void {
+    this.borrowed = true;
   }
 
   /** Hand over the next chunk of the stream. The decoder keeps a reference; do not modify it. */
@@ -172,7 +185,13 @@ export class FrameDecoder {
       return this.complete(type, payload);
     }
     if (length === 0) return this.complete(type, new Uint8Array(0));
-    this.partial = new Uint8Array(length);
+    if (this.borrowed) {
+      if (this.assembly === undefined || this.assembly.length < length)
+        this.assembly = new Uint8Array(length);
+      this.partial = this.assembly.subarray(0, length);
+    } else {
+      this.partial = new Uint8Array(length);
+    }
     this.partialFill = 0;
     this.partialType = type;
     return undefined;

@@ -89,6 +89,14 @@ export class FramedConnection {
   }
 
   /**
+   * The handler consumes each payload during onFrame and keeps no reference to it: frames split
+   * across chunks are then assembled in one reused buffer (FrameDecoder.borrowPayloads).
+   */
+  borrowPayloads(): void {
+    this.decoder.borrowPayloads();
+  }
+
+  /**
    * Transport keys exist: from now on no CLOSE is sent, and a received CLOSE is a protocol
    * violation (spec §3.1 rules 3 and 4). Irreversible.
    */

@@ -91,6 +91,8 @@ export class VeilSession {
       onEnd: () => this.close(),
       onClose: (err) => this.onConnectionClose(err),
     };
+    // onFrame decrypts every payload into a new array at once and keeps no reference to it.
+    this.framed.borrowPayloads();
     this.framed.setHandler(handler);
   }
 
