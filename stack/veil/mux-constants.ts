@@ -72,12 +72,16 @@ export const DEFAULT_MAX_STREAMS = 1024; // concurrent streams the peer may have
 export const STREAM_HIGH_WATER_BYTES = 256 * 1024;
 /** onDrain fires when the queue falls to this; above zero so the writer refills before the mux idles. */
 export const STREAM_LOW_WATER_BYTES = 64 * 1024;
-/** Credit is granted back in batches of at least window / GRANT_DIVISOR bytes. */
-export const GRANT_DIVISOR = 4;
+/**
+ * Credit is granted back in batches of at least window / GRANT_DIVISOR bytes: half the window, so
+ * a bulk transfer costs one WINDOW_UPDATE message (an encryption and a write on each side) per
+ * half window, and the sender still has the other half to send while the grant travels.
+ */
+export const GRANT_DIVISOR = 2;
 /**
  * Silly-window avoidance: while more data waits than the window allows, a window below this is
  * not spent on a sliver of DATA; the sender waits for the next grant. Cannot deadlock: the
- * receiver grants once window / GRANT_DIVISOR (>= 64 KiB) is consumed, far above this.
+ * receiver grants once window / GRANT_DIVISOR (>= 128 KiB) is consumed, far above this.
  */
 export const MIN_DATA_WINDOW = 4096; // bytes
 /** A stream's turn starts only with this much room left in the message, so its OPEN, a grant,

@@ -79,9 +79,9 @@ describe('Mux flow control', () => {
     await p.pump(() => inbound.rec.ends === 1);
     expect(maxBuffered).toBeLessThanOrEqual(INITIAL_WINDOW);
     expect(Buffer.compare(inbound.rec.received(), pattern(2, 0, 8 * MiB))).toBe(0);
-    // One WINDOW_UPDATE per quarter window, not per message.
+    // One WINDOW_UPDATE per half window, not per message.
     const updates = p.ba.sizes.length;
-    expect(updates).toBeLessThanOrEqual((8 * MiB) / (INITIAL_WINDOW / 4) + 2);
+    expect(updates).toBeLessThanOrEqual((8 * MiB) / (INITIAL_WINDOW / 2) + 2);
   });
 
   it('a larger initialWindowBytes is opened with one WINDOW_UPDATE right after OPEN', async () => {
