@@ -142,12 +142,18 @@ export function summarizeSweep(
     };
   });
   const first = outcomes[0]!.summary;
-  const assertions: SweepAssertionSummary[] = first.assertions.map((a, i) => {
-    const failedReplicas = replicas.filter((r) => !r.assertions[i]!.pass).map((r) => r.index);
+  // By text: a grid over `assertions` itself gives replicas different lists.
+  const texts = new Map<string, string>();
+  for (const r of replicas) for (const a of r.assertions) texts.set(a.text, a.metric);
+  const assertions: SweepAssertionSummary[] = [...texts].map(([text, metric]) => {
+    const verdicts = replicas.flatMap((r) =>
+      r.assertions.filter((a) => a.text === text).map((a) => [r, a.pass] as const),
+    );
+    const failedReplicas = verdicts.filter(([, pass]) => !pass).map(([r]) => r.index);
     return {
-      text: a.text,
-      metric: a.metric,
-      passed: replicas.length - failedReplicas.length,
+      text,
+      metric,
+      passed: verdicts.length - failedReplicas.length,
       failed: failedReplicas.length,
       failedReplicas,
     };
