@@ -92,4 +92,17 @@ export const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
       'authorize a 4-link chain against 1,000 revocations; us per op (median of timed rounds) and CPU us per op',
     run: async (opts) => (await import('./rune.js')).benchRune({ progress: opts.progress }),
   }),
+  tun: async () => {
+    const m = await import('./tun.js');
+    return {
+      summary:
+        'IPv6 over the overlay on real TUN devices in network namespaces (root): the line A - B - C, C ' +
+        'peering only with B; ping6 RTT (100 pings, 20 ms apart; median, p99) and one-stream TCP ' +
+        '(iperf3, 8 s; Mbit = 10^6 bits/s as received) A-B and A-C; then Yggdrasil (Debian package) on ' +
+        'the same line in the same run when installed. --mtu N sets the Valhalla TUN MTU',
+      anchors: m.TUN_ANCHORS,
+      run: (opts) =>
+        m.benchTun({ progress: opts.progress, mtu: opts.params.mtu ? Number(opts.params.mtu) : undefined }),
+    };
+  },
 };

@@ -99,7 +99,7 @@ export async function startYggdrasil(
   const names = ['a', 'b', 'c'] as const;
   const addr = {} as Line['addr'];
   const procs: ChildProcess[] = [];
-  for (const n of names) {
+  for (const n of ['b', 'a', 'c'] as const) {
     const conf = JSON.parse(execFileSync('yggdrasil', ['-genconf', '-json'], { encoding: 'utf8' }));
     conf.AdminListen = 'none';
     conf.MulticastInterfaces = [];
@@ -110,7 +110,15 @@ export async function startYggdrasil(
     const file = join(dir, `ygg-${n}.json`);
     writeFileSync(file, JSON.stringify(conf), { mode: 0o600 });
     addr[n] = execFileSync('yggdrasil', ['-useconffile', file, '-address'], { encoding: 'utf8' }).trim();
-    procs.push(lab.spawn(ns[n], 'yggdrasil', ['-useconffile', file, '-logto', 'stdout']));
+    const p = lab.spawn(ns[n], 'yggdrasil', ['-useconffile', file, '-logto', 'stdout']);
+    procs.push(p);
+    // B listens before A and C dial it (a refused dial backs off for seconds); A and C are up
+    // once they are connected to B.
+    await waitForLine(
+      p,
+      n === 'b' ? /TCP listener started on .*10\.\d+\.\d+\.1:/ : /Connected outbound/,
+      15_000,
+    );
   }
   return { ...base, addr, procs };
 }

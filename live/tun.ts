@@ -3,12 +3,14 @@
  * poll) and configured with `ip` (address, MTU, link up; the address's prefix route sends
  * fd00::/8 into the device).
  *
- * Packet I/O never pays a thread-pool round trip per packet: the fd is non-blocking and read in a
- * synchronous loop on the main thread until it is empty (each read a direct syscall through
- * koffi, ~1 us), and only when it is empty does one poll() wait on koffi's worker thread for the
- * next packet. Under load a wakeup drains many packets; an idle device costs one wakeup per
- * POLL_MS. Packets are read straight into slabs and handed out as views (no copy), with
- * TUN_HEADROOM bytes left before each. Writes are synchronous write() calls.
+ * Packet I/O never touches a thread: the fd is non-blocking and watched by a uv_poll handle on
+ * Node's own event loop (libuv's functions are exported by the node binary and reached through
+ * koffi too), so readiness comes from the same epoll as sockets; the callback then reads in a
+ * synchronous loop (each read a direct syscall, ~1 us) until the device is empty or BATCH packets
+ * were read (level-triggered: the loop calls again). Where libuv's symbols cannot be found, one
+ * poll() waits on koffi's worker thread instead: one thread round trip per burst, not per packet.
+ * Packets are read straight into slabs and handed out as views (no copy), with TUN_HEADROOM bytes
+ * left before each. Writes are synchronous write() calls.
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -37,6 +39,52 @@ const POLL_MS = 250; // an idle device re-checks whether it was closed this ofte
 const SLAB_BYTES = 4 * 1024 * 1024;
 const BATCH = 256; // packets per turn of the read loop before the event loop gets a turn
 
+const UV_POLL = 8; // uv_handle_type
+
+/** libuv's poll watcher on Node's default loop. */
+interface Uv {
+  watch(fd: number, onReadable: () => void): { stop(): void };
+}
+
+let uv: Uv | null | undefined;
+
+function loadUv(koffi: typeof import('koffi')): Uv | null {
+  if (uv !== undefined) return uv;
+  // VALHALLA_TUN_IO=thread forces the worker-thread poll (for measuring one against the other).
+  if (process.env.VALHALLA_TUN_IO === 'thread') {
+    uv = null;
+    return uv;
+  }
+  try {
+    const self = koffi.load(null);
+    const defaultLoop = self.func('void *uv_default_loop()');
+    const handleSize = self.func('size_t uv_handle_size(int type)');
+    const PollCb = koffi.proto('void valhalla_uv_poll_cb(void *handle, int status, int events)');
+    const pollInit = self.func('int uv_poll_init(void *loop, void *handle, int fd)');
+    const pollStart = self.func('int uv_poll_start(void *handle, int events, valhalla_uv_poll_cb *cb)');
+    const pollStop = self.func('int uv_poll_stop(void *handle)');
+    const close = self.func('void uv_close(void *handle, void *cb)');
+    uv = {
+      watch(fd, onReadable) {
+        const handle = koffi.alloc('uint8_t', Number(handleSize(UV_POLL)));
+        if (pollInit(defaultLoop(), handle, fd) !== 0) throw new Error('uv_poll_init failed');
+        const cb = koffi.register(() => onReadable(), koffi.pointer(PollCb));
+        if (pollStart(handle, POLLIN, cb) !== 0) throw new Error('uv_poll_start failed');
+        return {
+          stop() {
+            pollStop(handle);
+            close(handle, null); // the handle's 160 bytes stay allocated: libuv may touch them until closed
+            koffi.unregister(cb);
+          },
+        };
+      },
+    };
+  } catch {
+    uv = null;
+  }
+  return uv;
+}
+
 interface Libc {
   open: (path: string, flags: number) => number;
   ioctl: (fd: number, req: number, arg: Uint8Array) => number;
@@ -46,6 +94,7 @@ interface Libc {
   poll: { async: (fds: Uint8Array, n: number, ms: number, cb: (err: unknown, r: number) => void) => void };
   errno: () => number;
   strerror: (e: number) => string;
+  uv: Uv | null;
 }
 
 let libc: Libc | undefined;
@@ -71,6 +120,7 @@ function loadLibc(): Libc {
     poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long n, int ms)'),
     errno: () => koffi.errno(),
     strerror: (e: number) => strerror(e) as string,
+    uv: loadUv(koffi),
   };
   return libc;
 }
@@ -91,6 +141,7 @@ class LiveTun implements TunDevice {
   private slabAt = 0;
   private readonly pollfd = new Uint8Array(8); // struct pollfd { int fd; short events; short revents; }
   private waiting = false;
+  private watcher: { stop(): void } | undefined;
 
   constructor(
     private readonly c: Libc,
@@ -106,12 +157,13 @@ class LiveTun implements TunDevice {
 
   setHandler(handler: TunHandler): void {
     this.handler = handler;
-    this.pump();
+    if (this.c.uv && !this.watcher) this.watcher = this.c.uv.watch(this.fd, () => this.drain());
+    else if (!this.c.uv) this.pump();
   }
 
-  /** Read until the device is empty (or BATCH packets), then wait for more. */
-  private pump = (): void => {
-    if (this.closed) return;
+  /** Read up to BATCH packets; true when the device is empty (or gone). */
+  private drain(): boolean {
+    if (this.closed) return true;
     const { c } = this;
     for (let i = 0; i < BATCH; i++) {
       if (this.slab.length - this.slabAt < TUN_HEADROOM + this.mtu) {
@@ -120,18 +172,10 @@ class LiveTun implements TunDevice {
       }
       const at = this.slabAt + TUN_HEADROOM;
       const n = c.read(this.fd, this.slab.subarray(at, at + this.mtu), this.mtu);
-      if (n < 0) {
+      if (n <= 0) {
         const e = c.errno();
-        if (e === EAGAIN) {
-          this.wait();
-          return;
-        }
-        this.fail(new Error(`read from ${this.name}: ${c.strerror(e)}`));
-        return;
-      }
-      if (n === 0) {
-        this.wait();
-        return;
+        if (n < 0 && e !== EAGAIN) this.fail(new Error(`read from ${this.name}: ${c.strerror(e)}`));
+        return true;
       }
       const packet = new Uint8Array(this.slab.buffer, this.slab.byteOffset + at, n);
       this.slabAt = (at + n + 7) & ~7; // the next packet's headroom starts 8-aligned
@@ -141,17 +185,23 @@ class LiveTun implements TunDevice {
         this.log.error('tun: packet handler threw', { error: String(err) });
       }
     }
-    setImmediate(this.pump);
-  };
+    return false;
+  }
 
-  private wait(): void {
+  /** Without libuv's poll: drain, then let a poll() on koffi's worker thread say when to go on. */
+  private pump = (): void => {
+    if (this.closed) return;
+    if (!this.drain()) {
+      setImmediate(this.pump);
+      return;
+    }
     if (this.waiting || this.closed) return;
     this.waiting = true;
     this.c.poll.async(this.pollfd, 1, POLL_MS, () => {
       this.waiting = false;
       this.pump();
     });
-  }
+  };
 
   write(packet: Uint8Array): boolean {
     if (this.closed) return false;
@@ -171,6 +221,7 @@ class LiveTun implements TunDevice {
   private shut(err: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
+    this.watcher?.stop();
     this.c.close(this.fd); // a non-persistent device disappears with its last fd
     const h = this.handler;
     setImmediate(() => h?.onClose?.(err));
@@ -224,7 +275,12 @@ export class LiveTunProvider implements TunProvider {
       c.close(fd);
       throw err;
     }
-    this.log.info('tun: device up', { device: actual, mtu: config.mtu, address: formatIpv6(config.address) });
+    this.log.info('tun: device up', {
+      device: actual,
+      mtu: config.mtu,
+      address: formatIpv6(config.address),
+      io: c.uv ? 'uv_poll on the event loop' : 'poll() on a worker thread',
+    });
     return new LiveTun(c, fd, actual, config.mtu, this.log);
   }
 }

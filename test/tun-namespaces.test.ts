@@ -40,7 +40,7 @@ describe.skipIf(why !== undefined)('TUN over three namespaces A - B - C', () => 
   }, 30_000);
 
   it('ping -6 from A reaches C through B', async () => {
-    await pingUntilUp(lab, line.ns.a, line.addr.c, 10_000);
+    await pingUntilUp(lab, line.ns.a, line.addr.c, 20_000);
     const out = lab.run(line.ns.a, 'ping', ['-6', '-c', '3', '-i', '0.2', '-W', '2', line.addr.c]);
     expect(out).toMatch(/3 received/);
   }, 30_000);

@@ -33,6 +33,7 @@ export const command: Command = {
       },
       save: { type: 'boolean', help: 'also write reports/bench-<name>.json with machine info' },
       nodes: { type: 'string', arg: 'N', help: 'network size, for benchmarks that take one' },
+      mtu: { type: 'string', arg: 'N', help: 'TUN MTU, for bench tun' },
     },
     details: `Benchmarks: ${Object.keys(BENCHMARKS).join(', ')}.\nExample: valhalla bench scheduler --json`,
   },
@@ -49,7 +50,7 @@ export const command: Command = {
     io.err(`bench ${name}: ${bench.summary}\n`);
     const figures = await bench.run({
       progress: (line) => io.err(`  ${line}\n`),
-      params: { nodes: stringFlag(parsed, 'nodes') },
+      params: { nodes: stringFlag(parsed, 'nodes'), mtu: stringFlag(parsed, 'mtu') },
     });
     if (parsed.values.json) io.out(`${JSON.stringify(figures)}\n`);
     else io.out(table(name, figures, bench.anchors));

@@ -58,6 +58,7 @@ export async function startTun(
     device,
     service,
     stop() {
+      log.info('tun: stopping', { counts: Object.fromEntries(service.counts) });
       service.stop();
       device.close();
     },

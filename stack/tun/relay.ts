@@ -14,10 +14,10 @@ import { ownsPrefix, type TunService } from './service.js';
 
 export async function acceptRelay(svc: TunService, stream: Connection, from: NodeId): Promise<void> {
   const { runtime, node } = svc.components;
-  const { metrics, log } = runtime;
+  const { log } = runtime;
   const h = new HeadReader(stream);
   const refuse = (status: RelayStatus): void => {
-    metrics.count(`tun.relay.refused.${status}`);
+    svc.count(`relay.refused.${status}`);
     if (!h.closed) {
       h.write(Uint8Array.of(status));
       h.end();
@@ -27,7 +27,7 @@ export async function acceptRelay(svc: TunService, stream: Connection, from: Nod
   try {
     req = decodeRelayRequest(await h.read(RELAY_REQUEST_LEN, runtime.clock, RELAY_HEADER_TIMEOUT_MS));
   } catch (err) {
-    metrics.count('tun.relay.bad_request');
+    svc.count('relay.bad_request');
     h.close(err as Error);
     return;
   }
@@ -41,7 +41,7 @@ export async function acceptRelay(svc: TunService, stream: Connection, from: Nod
         const route = svc.adopt(s, session.remoteNodeId, 'relay', false, session);
         session.onClose = () => route.stream.close();
       };
-      metrics.count('tun.relay.terminated');
+      svc.count('relay.terminated');
     } catch (err) {
       log.debug('tun: end-to-end handshake on a circuit failed', { error: (err as Error).message });
     }
@@ -68,6 +68,6 @@ export async function acceptRelay(svc: TunService, stream: Connection, from: Nod
   }
   h.write(Uint8Array.of(RelayStatus.OK));
   svc.relaying++;
-  metrics.count('tun.relay.spliced');
+  svc.count('relay.spliced');
   splice(h, next, () => svc.relaying--);
 }

@@ -25,7 +25,7 @@ describe('TunService', () => {
       { address: expect.any(String), nodeId: b.identity.nodeId.toString(), via: 'direct' },
     ]);
     // b answered on the stream a opened rather than opening its own.
-    expect(b.rt.metrics.counters.get('tun.route_direct')).toBe(1);
+    expect(b.svc.counts.get('route_direct')).toBe(1);
   });
 
   it('reaches a node two hops away through a relay, encrypted end to end, and back', async () => {
@@ -38,7 +38,7 @@ describe('TunService', () => {
     await run(m, 100);
     expect(c.tun.written).toEqual([p]);
     expect(a.svc.routeList()[0].via).toBe('relay');
-    expect(b.rt.metrics.counters.get('tun.relay.spliced')).toBe(1);
+    expect(b.svc.counts.get('relay.spliced')).toBe(1);
     expect(b.tun.written).toEqual([]);
     const q = ipv6Packet(c.address, a.address, payload(3000, 5));
     c.tun.inject(q);
@@ -88,7 +88,7 @@ describe('TunService', () => {
     stream.write(frame);
     await run(m, 10);
     expect(a.tun.written).toEqual([]);
-    expect(a.rt.metrics.counters.get('tun.drop.spoofed')).toBe(1);
+    expect(a.svc.counts.get('drop.spoofed')).toBe(1);
   });
 
   it('refuses a spent hop limit and a circuit it has already seen (loop)', async () => {

@@ -62,6 +62,8 @@ export interface TunServiceInit {
   negativeCacheMs?: number;
   /** Carry other nodes' circuits (default true). */
   relay?: boolean;
+  /** Bytes a route may queue past its stream's high-water mark before dropping (MAX_QUEUED_BYTES). */
+  maxQueuedBytes?: number;
 }
 
 /** One way to a destination: a stream that carries packet frames both ways. */
@@ -96,6 +98,8 @@ export class TunService {
   /** Circuit ids seen (hex -> when), for loop protection. */
   readonly circuits = new Map<string, number>();
   relaying = 0;
+  /** Counters since start (also reported to the Runtime's metrics as tun.<name>). */
+  readonly counts = new Map<string, number>();
   private running = false;
 
   constructor(
@@ -109,6 +113,7 @@ export class TunService {
       directTimeoutMs: init.directTimeoutMs ?? DEFAULT_DIRECT_TIMEOUT_MS,
       negativeCacheMs: init.negativeCacheMs ?? DEFAULT_NEGATIVE_CACHE_MS,
       relay: init.relay ?? true,
+      maxQueuedBytes: init.maxQueuedBytes ?? MAX_QUEUED_BYTES,
     };
   }
 
@@ -136,6 +141,11 @@ export class TunService {
     this.pending.clear();
   }
 
+  count(name: string): void {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    this.components.runtime.metrics.count(`tun.${name}`);
+  }
+
   /** Routes in use, for `ctl` and tests. */
   routeList(): { address: string; nodeId: string; via: 'direct' | 'relay' }[] {
     return [...this.routes.values()].map((r) => ({
@@ -148,11 +158,10 @@ export class TunService {
   // --- host -> overlay ---------------------------------------------------------------------------
 
   private fromHost(p: Uint8Array): void {
-    const { metrics } = this.components.runtime;
     if (!this.wellFormed(p)) return;
     const dst = dstAddress(p);
     if (dst[0] !== 0xfd || !equalBytes(srcAddress(p), this.selfAddress)) {
-      metrics.count('tun.drop.not_overlay');
+      this.count('drop.not_overlay');
       return;
     }
     const key = keyOfAddress(dst);
@@ -176,7 +185,7 @@ export class TunService {
       void this.resolve(key, dst.slice(1, 16));
     }
     if (q.packets.length >= PENDING_MAX_PACKETS || q.bytes + p.length > PENDING_MAX_BYTES) {
-      metrics.count('tun.drop.pending_full');
+      this.count('drop.pending_full');
       return;
     }
     q.packets.push(p);
@@ -184,9 +193,8 @@ export class TunService {
   }
 
   private send(route: Route, p: Uint8Array): void {
-    const { metrics } = this.components.runtime;
-    if (route.blocked && route.queuedBytes > MAX_QUEUED_BYTES) {
-      metrics.count('tun.drop.congested');
+    if (route.blocked && route.queuedBytes > this.opts.maxQueuedBytes) {
+      this.count('drop.congested');
       return;
     }
     const frame = encodeFrame(p, TUN_HEADROOM);
@@ -194,12 +202,12 @@ export class TunService {
       route.blocked = true;
       route.queuedBytes += frame.length;
     }
-    metrics.count('tun.packets_out');
+    this.count('packets_out');
   }
 
   private unreachable(p: Uint8Array, code: UnreachableCode): void {
     if (isIcmpv6Error(p)) return; // never answer an error with an error (RFC 4443 §2.4)
-    this.components.runtime.metrics.count('tun.icmp_unreachable');
+    this.count('icmp_unreachable');
     this.components.device.write(destinationUnreachable(p, code));
   }
 
@@ -369,7 +377,6 @@ export class TunService {
     replace = false,
     session?: TunSecureSession,
   ): Route {
-    const { metrics } = this.components.runtime;
     const route = new Route(keyOfNode(peer), peer, stream, via, session);
     const reader = new FrameReader((p) => this.toHost(p, peer));
     stream.setHandler({
@@ -377,7 +384,7 @@ export class TunService {
         try {
           reader.push(c);
         } catch (err) {
-          metrics.count('tun.drop.bad_frame');
+          this.count('drop.bad_frame');
           stream.close(err as Error);
         }
       },
@@ -395,8 +402,8 @@ export class TunService {
   private install(route: Route): void {
     const old = this.routes.get(route.key);
     this.routes.set(route.key, route);
-    if (old && old !== route) this.components.runtime.metrics.count('tun.route_replaced');
-    this.components.runtime.metrics.count(`tun.route_${route.via}`);
+    if (old && old !== route) this.count('route_replaced');
+    this.count(`route_${route.via}`);
     this.unreachableUntil.delete(route.key);
     const q = this.pending.get(route.key);
     this.pending.delete(route.key);
@@ -414,24 +421,23 @@ export class TunService {
       checkIpv6(p);
       return true;
     } catch {
-      this.components.runtime.metrics.count('tun.drop.malformed');
+      this.count('drop.malformed');
       return false;
     }
   }
 
   private toHost(p: Uint8Array, peer: NodeId): void {
-    const { metrics } = this.components.runtime;
     if (!this.wellFormed(p)) return;
     // No spoofing: the source must be the address of the node that authenticated this stream.
     if (!addressPrefixMatches(srcAddress(p), peer)) {
-      metrics.count('tun.drop.spoofed');
+      this.count('drop.spoofed');
       return;
     }
     if (!equalBytes(dstAddress(p), this.selfAddress)) {
-      metrics.count('tun.drop.not_ours');
+      this.count('drop.not_ours');
       return;
     }
-    metrics.count('tun.packets_in');
+    this.count('packets_in');
     this.components.device.write(p);
   }
 }
