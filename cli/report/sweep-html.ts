@@ -120,9 +120,14 @@ function metricChart(s: SweepSummary, metric: string, index: number): string {
   const xs = axis.values.map(pos);
   const xlo = Math.min(...xs);
   const xhi = Math.max(...xs);
-  const pad = xhi > xlo ? 0 : 1;
+  // A margin around the values, so the end dots are not cut in half by the frame.
+  const pad = xhi > xlo ? (xhi - xlo) * 0.05 : 1;
+  const integer = xs.every((x) => Number.isInteger(x));
   p.x = numeric
-    ? { scale: linearScale([xlo - pad, xhi + pad], p.xRange, { ticks: 6 }), label: axis.name }
+    ? {
+        scale: linearScale([xlo - pad, xhi + pad], p.xRange, { ticks: 6, nice: false, integer }),
+        label: axis.name,
+      }
     : {
         scale: linearScale([-0.5, axis.values.length - 0.5], p.xRange, {
           nice: false,
@@ -151,7 +156,11 @@ function metricChart(s: SweepSummary, metric: string, index: number): string {
     hi = Math.max(hi, t.value);
   }
   if (lo >= 0 && lo < hi * 0.5) lo = 0;
-  p.y = { scale: linearScale([lo, hi], p.yRange, { ticks: 5 }), label: metric };
+  const ypad = (hi - lo) * 0.04;
+  p.y = {
+    scale: linearScale([lo === 0 ? 0 : lo - ypad, hi + ypad], p.yRange, { ticks: 5, nice: false }),
+    label: metric,
+  };
   // One line per combination of the other parameters (the first is the x axis).
   const groups = new Map<string, SweepPointSummary[]>();
   for (const pt of s.points) {
