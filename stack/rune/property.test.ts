@@ -150,7 +150,6 @@ describe('delegation never widens', () => {
       }),
       { numRuns: 300 },
     );
-    console.log('acc', acceptedRuns);
     expect(acceptedRuns, 'the property held vacuously: no child link was accepted').toBeGreaterThan(20);
   });
 
@@ -174,7 +173,6 @@ describe('delegation never widens', () => {
       }),
       { numRuns: 300 },
     );
-    console.log('made', made);
     expect(made, 'delegateToken never succeeded: the property held vacuously').toBeGreaterThan(20);
   });
 
