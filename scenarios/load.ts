@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { type Document, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { contentProblem, isContentKind, toContentWorkload } from './content.js';
 import { parseDurationMs } from './duration.js';
 import { ScenarioError } from './errors.js';
 import { applyOverrides, attributeError, checkPath, type Override, pathsOverlap } from './overrides.js';
@@ -405,6 +406,7 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
     }
   }
   const workload: Workload[] = (raw.workload ?? []).map((w: Record<string, any>): Workload => {
+    if (isContentKind(w.kind)) return toContentWorkload(w);
     if (w.kind === 'lookup') {
       const base = { kind: 'lookup' as const, count: w.count, startMs: ms(w.start), overMs: ms(w.over) };
       return w.label ? { ...base, label: w.label } : base;
@@ -430,6 +432,12 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
   const timeline = (raw.timeline ?? []).map((e: Record<string, any>, i: number) =>
     toEvent(file, e, i, groups, raw.nodes.count, doc, lc),
   );
+  const contentBad = contentProblem(workload, groups, raw.nodes.count);
+  if (contentBad) {
+    const [i, field, expected, found] = contentBad;
+    const path = ['workload', i, field];
+    throw new ScenarioError(file, lineAt(doc, lc, path), path.join('.'), expected, found);
+  }
   return {
     file,
     name: raw.name,

@@ -29,7 +29,42 @@ export interface LookupWorkload {
   overMs: number;
 }
 
-export type Workload = PingWorkload | LookupWorkload;
+/** Saga: some nodes publish objects (generated from the seed); some of them lie, stall or crash. */
+export interface ContentPublishWorkload {
+  kind: 'content.publish';
+  label: string;
+  /** How many nodes publish (picked by the seed, never node 0), or the nodes of a group. */
+  publishers: number;
+  group?: string;
+  objects: number;
+  /** Each object is published by this many publishers (round-robin). */
+  copies: number;
+  sizeBytes: number;
+  chunkSizeBytes?: number;
+  atMs: number;
+  /** Fractions of the publishers whose content store corrupts every block it serves / never answers. */
+  lying: number;
+  stalling: number;
+  /** Fraction of the publishers that crash at crashAtMs. */
+  crashing: number;
+  crashAtMs: number;
+}
+
+/** Saga: fetchers (distinct nodes, not publishers) each fetch one random object of a publish workload. */
+export interface ContentFetchWorkload {
+  kind: 'content.fetch';
+  /** The label of the content.publish workload whose objects are fetched. */
+  label: string;
+  fetchers: number;
+  startMs: number;
+  overMs: number;
+  /** Fetchers announce themselves as providers once they hold the object. */
+  provide: boolean;
+  /** A provider that sends nothing for this long is given up on (default Saga's, 10 s). */
+  stallTimeoutMs?: number;
+}
+
+export type Workload = PingWorkload | LookupWorkload | ContentPublishWorkload | ContentFetchWorkload;
 
 /** Which nodes an event touches. Random picks come from the seed; node 0 is never picked at random. */
 export type Selector =

@@ -274,7 +274,7 @@ class LiveWorld {
     this.scheduleJoins();
     for (const w of s.workload) {
       if (w.kind === 'lookup') this.startLookups(w);
-      else this.startPings(w);
+      else if (w.kind === 'ping') this.startPings(w);
     }
     this.scheduleTimeline(new SimRng(`${this.seed}`).fork('timeline'));
     let sampling = Promise.resolve();
@@ -625,6 +625,11 @@ export async function runOnLive(
 ): Promise<LiveRunResult> {
   const log = opts.log;
   const n = scenario.nodes.count;
+  const content = scenario.workload.find((w) => w.kind.startsWith('content.'));
+  if (content)
+    throw new LiveRunError(
+      `${scenario.file}: the ${content.kind} workload runs on the simulator only (--backend sim); live content transfers are measured by valhalla bench content`,
+    );
   const capacity = liveCapacity();
   if (n > capacity.limit)
     throw new LiveCapacityError(

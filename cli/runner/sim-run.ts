@@ -26,6 +26,7 @@ import type {
   RunRecords,
   SampleRecord,
 } from '../report/records.js';
+import { ContentDriver, type ContentShare, contentMetrics } from './content.js';
 import { cutForLookups, separates } from './cuts.js';
 import { simNetworkOptions } from './sim-network.js';
 import { distribution } from './stats.js';
@@ -265,6 +266,8 @@ export interface ScenarioPart {
   faults: FaultRecord[];
   counters: Record<string, number>;
   nodesUp: number;
+  /** content.publish / content.fetch records (cli/runner/content.ts), when the scenario has them. */
+  content?: ContentShare;
 }
 
 /** Build one worker's share of a scenario run (sim/parallel DriverFactory). */
@@ -296,9 +299,13 @@ export async function scenarioPart(
   const labelled = new Map<string, LookupRecord[]>();
   const samples: SampleShare[] = [];
   let world: World | undefined;
-  if (lookupWorkloads.length > 0 || scenario.timeline.length > 0) {
+  const hasContent = scenario.workload.some((w) => w.kind === 'content.publish');
+  let content: ContentDriver | undefined;
+  if (lookupWorkloads.length > 0 || scenario.timeline.length > 0 || hasContent) {
     world = new World(sim, nodes, scenario);
+    if (hasContent) content = new ContentDriver(world, scenario);
     world.scheduleJoins(scenario.nodes.joinOverMs);
+    content?.schedule();
     for (const w of lookupWorkloads) {
       const mine: LookupRecord[] = [];
       startLookups(world, w, mine);
@@ -317,6 +324,7 @@ export async function scenarioPart(
       faults: world?.faults ?? [],
       counters: sim.metrics().counters,
       nodesUp: world ? world.upNodes().length : nodes.length,
+      ...(content ? { content: content.share } : {}),
     }),
   };
 }
@@ -378,6 +386,7 @@ export function mergeParts(
     ...lookupMetrics(lookups),
     ...cutMetrics(lookups, 'lookup'),
     ...perLabel,
+    ...(parts[0]!.content ? contentMetrics(parts.map((p) => p.content!)) : {}),
     'nodes.up': parts[0]!.nodesUp,
     // Sessions established, counted by their dialers (each side counts its own completion in
     // veil.handshakes, and a dialer can finish while its peer times out).

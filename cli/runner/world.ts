@@ -28,6 +28,8 @@ export class World {
   /** NodeID text → node index, for table health and lookups. */
   readonly indexOf = new Map<string, number>();
   private readonly dhtInit: DhtInit;
+  /** Called with each stack built (boot and restart), before it starts: services add themselves here. */
+  readonly bootHooks: ((i: number, stack: ValhallaNode) => void)[] = [];
 
   constructor(
     readonly sim: Simulation,
@@ -86,6 +88,7 @@ export class World {
     const runtime = this.nodes[i]!.runtime;
     const stack = new ValhallaNode({ runtime, identity: this.identities[i]! }, { dht: this.dhtInit });
     this.stacks[i] = stack;
+    for (const hook of this.bootHooks) hook(i, stack);
     await stack.start([this.addr(i)]);
     if (via.length > 0) await stack.bootstrap(via);
   }

@@ -4,12 +4,12 @@
  * is detected, counted and routed around; a stalling one (its store never answers) is given up
  * on; nothing corrupt is returned or kept; an interrupted transfer resumes; the store limit holds.
  */
-
 import type { CID } from 'multiformats/cid';
 import { describe, expect, it } from 'vitest';
 import { defaultCrypto } from '../crypto/select.js';
 import { verifyBlock } from './cid.js';
 import { ContentUnavailableError, NoProvidersError, StoreFullError } from './errors.js';
+import { LyingStore, StallingStore } from './faulty-stores.js';
 import { chunkContent } from './manifest.js';
 import type { FetchFailure } from './saga.js';
 import { type BlockStore, MemoryBlockStore } from './store.js';
@@ -18,23 +18,6 @@ import { buildDoubleSagas, testBytes } from './testing.test-util.js';
 const crypto = defaultCrypto();
 const KiB = 1024;
 const content = testBytes;
-
-/** A store whose get() corrupts one byte of every block it hands out. */
-class LyingStore extends MemoryBlockStore {
-  override async get(cid: CID) {
-    const b = await super.get(cid);
-    if (!b) return b;
-    const bad = new Uint8Array(b);
-    bad[bad.length >> 1]! ^= 0x40;
-    return bad;
-  }
-}
-/** A store whose get() never answers. */
-class StallingStore extends MemoryBlockStore {
-  override get(): Promise<Uint8Array | undefined> {
-    return new Promise(() => undefined);
-  }
-}
 
 async function everyBlockVerifies(store: BlockStore, cids: CID[]): Promise<number> {
   let held = 0;

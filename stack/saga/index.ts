@@ -15,6 +15,7 @@ export { CID, checkCid, cidOf, contentKey, parseCid, verifyBlock } from './cid.j
 export * from './constants.js';
 export { createEnvelope, type Envelope, type Metadata, openEnvelope } from './envelope.js';
 export * from './errors.js';
+export { LyingStore, StallingStore } from './faulty-stores.js';
 export type { FetchStats } from './fetch.js';
 export {
   type Block,

@@ -4,38 +4,23 @@
  * provider, a liar and a staller; a fetcher far away gets byte-identical content, counts the
  * corrupt chunks, and keeps nothing unverified. Reproduce: npx vitest run stack/saga/node-sim.test.ts
  */
-import type { CID } from 'multiformats/cid';
 import { describe, expect, it } from 'vitest';
 import { lognormal, Simulation } from '../../sim/index.js';
 import { defaultCrypto } from '../crypto/select.js';
 import { generateIdentity } from '../identity/identity.js';
 import { ValhallaNode } from '../node/index.js';
 import { verifyBlock } from './cid.js';
+import { LyingStore, StallingStore } from './faulty-stores.js';
 import { chunkContent } from './manifest.js';
 import { sagaOnNode } from './on-node.js';
 import type { Saga } from './saga.js';
-import { type BlockStore, MemoryBlockStore } from './store.js';
+import type { BlockStore } from './store.js';
 import { testBytes } from './testing.test-util.js';
 
 const SEED = 'saga-node-1';
 const N = 30;
 const PORT = 7000;
 const crypto = defaultCrypto();
-
-class LyingStore extends MemoryBlockStore {
-  override async get(cid: CID) {
-    const b = await super.get(cid);
-    if (!b) return b;
-    const bad = new Uint8Array(b);
-    bad[0]! ^= 0xff;
-    return bad;
-  }
-}
-class StallingStore extends MemoryBlockStore {
-  override get(): Promise<Uint8Array | undefined> {
-    return new Promise(() => undefined);
-  }
-}
 
 const bytes = testBytes;
 
