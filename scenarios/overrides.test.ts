@@ -176,3 +176,18 @@ describe('sweep blocks', () => {
     }
   });
 });
+
+describe('the shipped sweep example', () => {
+  it('scenarios/loss-sweep.yaml plans 3 loss rates x 4 seeds, each replica checked', async () => {
+    const { loadScenarioFile } = await import('./load.js');
+    const { planSweep } = await import('../cli/runner/sweep.js');
+    const file = 'scenarios/loss-sweep.yaml';
+    const base = loadScenarioFile(file);
+    const plan = planSweep({ file, base, cliOverrides: [], build: (o) => loadScenarioFile(file, o) });
+    expect(plan.replicas).toHaveLength(12);
+    expect(plan.replicas.map((r) => r.scenario.network.loss)).toEqual([
+      0, 0, 0, 0, 0.02, 0.02, 0.02, 0.02, 0.05, 0.05, 0.05, 0.05,
+    ]);
+    expect(plan.replicas.slice(0, 4).map((r) => r.seed)).toEqual([1, 2, 3, 4]);
+  });
+});
