@@ -411,6 +411,16 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
       const base = { kind: 'lookup' as const, count: w.count, startMs: ms(w.start), overMs: ms(w.over) };
       return w.label ? { ...base, label: w.label } : base;
     }
+    if (w.kind === 'ping6')
+      return { kind: 'ping6', count: w.count, startMs: ms(w.start), overMs: ms(w.over) };
+    if (w.kind === 'tcp-transfer')
+      return {
+        kind: 'tcp-transfer',
+        count: w.count,
+        bytes: w.bytes,
+        startMs: ms(w.start),
+        overMs: ms(w.over),
+      };
     return {
       kind: 'ping',
       everyMs: ms(w.every),
@@ -419,6 +429,16 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
     };
   });
   workload.forEach((w, i) => {
+    if ((w.kind === 'ping6' || w.kind === 'tcp-transfer') && raw.stack?.tun !== true) {
+      const path = ['workload', i, 'kind'];
+      throw new ScenarioError(
+        file,
+        lineAt(doc, lc, path),
+        path.join('.'),
+        `stack: { tun: true } for a ${w.kind} workload (it runs over the nodes' TUN devices)`,
+        'no stack.tun',
+      );
+    }
     if (w.kind === 'ping' && w.everyMs <= 0) {
       const path = ['workload', i, 'every'];
       throw new ScenarioError(file, lineAt(doc, lc, path), path.join('.'), 'a positive duration', '0');
@@ -457,6 +477,8 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
       k: raw.stack?.k,
       alpha: raw.stack?.alpha,
       requestTimeoutMs: raw.stack?.requestTimeout === undefined ? undefined : ms(raw.stack.requestTimeout),
+      ...(raw.stack?.tun ? { tun: true } : {}),
+      ...(raw.stack?.tunMtu ? { tunMtu: raw.stack.tunMtu } : {}),
     },
     network: {
       latency,

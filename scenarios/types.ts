@@ -64,7 +64,30 @@ export interface ContentFetchWorkload {
   stallTimeoutMs?: number;
 }
 
-export type Workload = PingWorkload | LookupWorkload | ContentPublishWorkload | ContentFetchWorkload;
+/** ping -6 between nodes' overlay addresses through their TUN devices (live backend, stack.tun). */
+export interface Ping6Workload {
+  kind: 'ping6';
+  count: number;
+  startMs: number;
+  overMs: number;
+}
+
+/** TCP transfers of `bytes` between nodes' overlay addresses, one after another (live, stack.tun). */
+export interface TcpTransferWorkload {
+  kind: 'tcp-transfer';
+  count: number;
+  bytes: number;
+  startMs: number;
+  overMs: number;
+}
+
+export type Workload =
+  | PingWorkload
+  | LookupWorkload
+  | ContentPublishWorkload
+  | ContentFetchWorkload
+  | Ping6Workload
+  | TcpTransferWorkload;
 
 /** Which nodes an event touches. Random picks come from the seed; node 0 is never picked at random. */
 export type Selector =
@@ -85,6 +108,9 @@ export interface StackSpec {
   k?: number;
   alpha?: number;
   requestTimeoutMs?: number;
+  /** Live backend: every node runs with --tun (a TUN device with its overlay address). */
+  tun?: boolean;
+  tunMtu?: number;
 }
 
 export type Comparator = '>=' | '<=' | '==' | '!=' | '>' | '<';

@@ -257,6 +257,11 @@ export const command: Command = {
         io,
       );
     }
+    const tunWorkload = scenario.workload.find((w) => w.kind === 'ping6' || w.kind === 'tcp-transfer');
+    if (tunWorkload || scenario.stack.tun)
+      throw new UsageError(
+        `${file}: ${tunWorkload ? `the ${tunWorkload.kind} workload runs` : 'stack.tun runs'} over real TUN devices: use --backend live (as root, namespace mode)`,
+      );
     if (seed !== undefined && seedsText !== undefined)
       throw new UsageError(
         '--seed and --seeds together: --seed N runs one replica, --seeds A..B a sweep; pick one',

@@ -37,6 +37,7 @@ import type {
 import { describeLeftover, findLeftovers, RUNS_ROOT, removeLeftover } from './live-leftovers.js';
 import { NodeProc } from './live-procs.js';
 import type { ShimConfig } from './live-shim.js';
+import { TunWorkloads } from './live-tun.js';
 import { lookupMetrics, lookupPair, pendingLookup } from './sim-run.js';
 import { distribution } from './stats.js';
 import { select } from './timeline.js';
@@ -164,6 +165,8 @@ class LiveWorld {
   private fatal: ((err: Error) => void) | undefined;
   private lastTotals: Counters = { handshakes: 0, txMessages: 0, txBytes: 0 };
   private lastSampleT = 0;
+  /** ping6 and tcp-transfer over the nodes' TUN devices (stack.tun). */
+  readonly tun: TunWorkloads;
 
   constructor(
     readonly scenario: Scenario,
@@ -180,6 +183,15 @@ class LiveWorld {
     this.banked = procs.map(() => ({ handshakes: 0, txMessages: 0, txBytes: 0 }));
     this.current = procs.map(() => ({ handshakes: 0, txMessages: 0, txBytes: 0 }));
     for (let i = 0; i < n; i++) this.indexOf.set(nodeIds[i]!, i);
+    this.tun = new TunWorkloads({
+      seed,
+      nodeIds,
+      execPrefix: (i) => this.testbed!.execPrefix(i),
+      upNodes: () => this.upNodes(),
+      now: () => this.now(),
+      at: (t, fn) => this.at(t, fn),
+      durationMs: scenario.durationMs,
+    });
   }
 
   now(): number {
@@ -275,6 +287,7 @@ class LiveWorld {
     for (const w of s.workload) {
       if (w.kind === 'lookup') this.startLookups(w);
       else if (w.kind === 'ping') this.startPings(w);
+      else if (w.kind === 'ping6' || w.kind === 'tcp-transfer') this.tun.start(w);
     }
     this.scheduleTimeline(new SimRng(`${this.seed}`).fork('timeline'));
     let sampling = Promise.resolve();
@@ -583,6 +596,7 @@ class LiveWorld {
         : {}),
       ...lookupMetrics(this.lookups),
       ...perLabel,
+      ...this.tun.metrics(),
       'nodes.up': this.upNodes().length,
       'veil.handshakes': totals.handshakes,
       'dht.tx.messages': totals.txMessages,
@@ -636,6 +650,10 @@ export async function runOnLive(
       `${scenario.file}: ${n} live nodes is more than this machine can hold now: at most ${capacity.limit} (${capacity.why}). Use fewer nodes, or the simulator (--backend sim), which runs 10,000 nodes in one process.`,
     );
   const { mode, why } = await resolveMode(opts.mode);
+  if (scenario.stack.tun && mode !== 'netns')
+    throw new LiveRunError(
+      `${scenario.file}: stack.tun needs namespace mode (each node's TUN device and fd00::/8 route in a namespace of its own): run as root with iproute2 and nftables, without --live-mode loopback`,
+    );
   mkdirSync(RUNS_ROOT, { recursive: true, mode: 0o700 });
   const leftovers = await findLeftovers();
   const leftoverText = leftovers.map(describeLeftover);
@@ -734,6 +752,7 @@ export async function runOnLive(
       ...(st.k ? ['--k', String(st.k)] : []),
       ...(st.alpha ? ['--alpha', String(st.alpha)] : []),
       ...(st.requestTimeoutMs ? ['--request-timeout', String(st.requestTimeoutMs)] : []),
+      ...(st.tun ? ['--tun', '--tun-name', 'vh0', ...(st.tunMtu ? ['--mtu', String(st.tunMtu)] : [])] : []),
     ];
     const rng = new LiveRng();
     for (let i = 0; i < n; i++) {
