@@ -39,7 +39,12 @@ export async function liveRun(
 ): Promise<{ result: LiveRunResult; wallMs: number }> {
   const start = performance.now();
   try {
-    const result = await runOnLive(scenario, seed, { ...opts, log: (l) => io.err(`${l}\n`) });
+    const nodeLogLevel = io.env.VALHALLA_LIVE_LOG;
+    const result = await runOnLive(scenario, seed, {
+      ...opts,
+      log: (l) => io.err(`${l}\n`),
+      ...(nodeLogLevel ? { nodeLogLevel } : {}),
+    });
     return { result, wallMs: performance.now() - start };
   } catch (err) {
     if (err instanceof LiveCapacityError) throw new UsageError(err.message);

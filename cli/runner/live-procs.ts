@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { AdminResponse } from '../../stack/admin/index.js';
 import { adminRequest } from '../admin-client.js';
 
+const CLOCK_TICKS = 100; // USER_HZ, the unit of /proc/PID/stat times on Linux
+
 /** The built CLI (dist/cli/main.js), also when this module runs from its TypeScript source. */
 export function cliPath(): string {
   const here = fileURLToPath(import.meta.url);
@@ -88,6 +90,19 @@ export class NodeProc {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** CPU seconds (user + system) the current process has used, from /proc (0 when not running). */
+  cpuSeconds(): number {
+    const pid = this.pid;
+    if (pid === undefined) return 0;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     } catch {
       return 0;
     }

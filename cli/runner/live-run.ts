@@ -110,6 +110,11 @@ export interface LiveRunOptions {
   clean?: boolean;
   /** Progress and notices, one line each (stderr). */
   log: (line: string) => void;
+  /**
+   * The node processes' log level; when set, their logs (DIR/n<i>/node.log) are kept after the
+   * run (VALHALLA_LIVE_LOG=debug|info|warn|error). Default: warn, removed with the run.
+   */
+  nodeLogLevel?: string;
 }
 
 export interface LiveRunResult {
@@ -133,7 +138,10 @@ interface Counters {
   handshakes: number;
   txMessages: number;
   txBytes: number;
+  cpuS: number;
 }
+
+const ZERO: Counters = { handshakes: 0, txMessages: 0, txBytes: 0, cpuS: 0 };
 
 async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -163,7 +171,7 @@ class LiveWorld {
   private cuts: [number[], number[]][] = [];
   private degrades: { members: number[]; delayMs: number; loss: number }[] = [];
   private fatal: ((err: Error) => void) | undefined;
-  private lastTotals: Counters = { handshakes: 0, txMessages: 0, txBytes: 0 };
+  private lastTotals: Counters = { ...ZERO };
   private lastSampleT = 0;
   /** ping6 and tcp-transfer over the nodes' TUN devices (stack.tun). */
   readonly tun: TunWorkloads;
@@ -180,8 +188,8 @@ class LiveWorld {
     const n = procs.length;
     this.state = procs.map(() => 'waiting');
     this.ops = procs.map(() => Promise.resolve());
-    this.banked = procs.map(() => ({ handshakes: 0, txMessages: 0, txBytes: 0 }));
-    this.current = procs.map(() => ({ handshakes: 0, txMessages: 0, txBytes: 0 }));
+    this.banked = procs.map(() => ({ ...ZERO }));
+    this.current = procs.map(() => ({ ...ZERO }));
     for (let i = 0; i < n; i++) this.indexOf.set(nodeIds[i]!, i);
     this.tun = new TunWorkloads({
       seed,
@@ -416,7 +424,8 @@ class LiveWorld {
     b.handshakes += c.handshakes;
     b.txMessages += c.txMessages;
     b.txBytes += c.txBytes;
-    this.current[i] = { handshakes: 0, txMessages: 0, txBytes: 0 };
+    b.cpuS += c.cpuS;
+    this.current[i] = { ...ZERO };
   }
 
   private async partition(groups: string[]): Promise<void> {
@@ -539,6 +548,7 @@ class LiveWorld {
           handshakes: c['veil.sessions_dialed'] ?? 0,
           txMessages: c['dht.tx.messages'] ?? 0,
           txBytes: c['dht.tx.bytes'] ?? 0,
+          cpuS: this.procs[i]!.cpuSeconds(),
         };
       }
     });
@@ -560,12 +570,13 @@ class LiveWorld {
   }
 
   totals(): Counters {
-    const t: Counters = { handshakes: 0, txMessages: 0, txBytes: 0 };
+    const t: Counters = { ...ZERO };
     for (const list of [this.banked, this.current])
       for (const c of list) {
         t.handshakes += c.handshakes;
         t.txMessages += c.txMessages;
         t.txBytes += c.txBytes;
+        t.cpuS += c.cpuS;
       }
     return t;
   }
@@ -602,6 +613,8 @@ class LiveWorld {
       'dht.tx.messages': totals.txMessages,
       'live.requests': this.requests,
       'live.rss_mb.peak': Math.round(this.peakRssMb),
+      // CPU the node processes used, start-up included, as of the last sample (a crash loses at most one window).
+      'live.cpu_s.sum': Math.round(totals.cpuS * 10) / 10,
     };
   }
 }
@@ -746,7 +759,7 @@ export async function runOnLive(
       '--log-format',
       'json',
       '--log-level',
-      'warn',
+      opts.nodeLogLevel ?? 'warn',
       '--upkeep',
       'off',
       ...(st.k ? ['--k', String(st.k)] : []),
@@ -828,7 +841,8 @@ export async function runOnLive(
       ? new LiveRunError(`${e.message}\n(the node logs are kept in ${dir})`)
       : e;
   } finally {
-    await cleanup(!ok);
+    await cleanup(!ok || opts.nodeLogLevel !== undefined);
+    if (opts.nodeLogLevel !== undefined) log(`node logs kept in ${dir}/n<i>/node.log`);
     process.off('SIGINT', onSignal!);
     process.off('SIGTERM', onSignal!);
     process.off('exit', emergency);
