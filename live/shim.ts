@@ -129,9 +129,16 @@ class ShimConnection implements Connection {
     this.handler = handler;
     if (!first) return;
     const later = (fn: () => void) => this.inbound.push(this.net.delayMs(this.peer), fn);
+    // Input still on its way when we close is dropped, as the contract says for close().
     this.inner.setHandler({
-      onData: (chunk) => later(() => this.handler!.onData(chunk)),
-      onEnd: () => later(() => this.handler!.onEnd?.()),
+      onData: (chunk) =>
+        later(() => {
+          if (!this.closeCalled) this.handler!.onData(chunk);
+        }),
+      onEnd: () =>
+        later(() => {
+          if (!this.closeCalled) this.handler!.onEnd?.();
+        }),
       onDrain: () => undefined, // our own out line reports drain
       onClose: (err?: NetError) =>
         later(() => {
