@@ -117,21 +117,57 @@ function schemaAt(pointer: string): unknown {
   return node;
 }
 
-function dropOtherBranches(errors: ErrorObject[], data: unknown): ErrorObject[] {
+/** Branches of the first oneOf in the schema whose discriminator values include all of `values`. */
+function oneOfOffering(disc: 'kind' | 'model', values: unknown[]): number {
+  const visit = (n: unknown): number => {
+    if (n === null || typeof n !== 'object') return 0;
+    const oneOf = (n as { oneOf?: unknown }).oneOf;
+    if (Array.isArray(oneOf)) {
+      const offered = oneOf.map(
+        (b) => (b as { properties?: Record<string, { const?: unknown }> })?.properties?.[disc]?.const,
+      );
+      if (values.every((v) => offered.includes(v))) return oneOf.length;
+    }
+    for (const v of Object.values(n)) {
+      const found = visit(v);
+      if (found > 0) return found;
+    }
+    return 0;
+  };
+  return visit(schema);
+}
+
+function dropOtherBranches(errors: ErrorObject[], _data: unknown): ErrorObject[] {
   const discs = errors.filter((e) => e.keyword === 'const' && /\/(kind|model)$/.test(e.instancePath));
-  const failedBranches: string[] = [];
+  // A branch is its schema path prefix plus the object it applies to: under a $ref (the latency
+  // models) ajv's schema paths are relative to the definition ("#/oneOf/1/..."), so the path alone
+  // could also match a duration's oneOf elsewhere.
+  const failedBranches: { branch: string; at: string }[] = [];
   for (const d of discs) {
     const branch = d.schemaPath.replace(/properties\/(kind|model)\/const$/, '');
     const oneOfPath = branch.replace(/\/\d+\/$/, '');
-    const branches = (schemaAt(oneOfPath) as unknown[] | undefined)?.length ?? 0;
+    const at = d.instancePath.replace(/\/(kind|model)$/, '');
+    const refused = discs
+      .filter((x) => x.instancePath === d.instancePath)
+      .map((x) => (x.params as { allowedValue: unknown }).allowedValue);
+    const branches =
+      (schemaAt(oneOfPath) as unknown[] | undefined)?.length ??
+      // Not found from the root (a path relative to a $ref'd definition): the oneOf that offers them.
+      oneOfOffering(d.instancePath.endsWith('/kind') ? 'kind' : 'model', refused);
     const failing = discs.filter((x) => x.instancePath === d.instancePath).length;
     // Every branch refused the value: it names no branch, and the discriminator error is the message.
     if (failing >= branches) continue;
-    failedBranches.push(branch);
+    failedBranches.push({ branch, at });
   }
   if (failedBranches.length === 0) return errors;
   return errors.filter(
-    (e) => e.keyword !== 'oneOf' && !failedBranches.some((b) => e.schemaPath.startsWith(b)),
+    (e) =>
+      !(e.keyword === 'oneOf' && failedBranches.some((b) => b.at === e.instancePath)) &&
+      !failedBranches.some(
+        (b) =>
+          (e.instancePath === b.at || e.instancePath.startsWith(`${b.at}/`)) &&
+          e.schemaPath.startsWith(b.branch),
+      ),
   );
 }
 

@@ -98,6 +98,25 @@ describe('--set path=value', () => {
     expect(scalar.expected).toMatch(/mapping or a list/);
   });
 
+  it('explains a changed latency model, and a bad duration inside one (in a file, too)', () => {
+    const model = errorOf(() => parseScenario(base, 'x.yaml', set('network.latency.model=uniform')));
+    expect(model.origin).toBe('--set network.latency.model=uniform');
+    expect(model.field).toMatch(/^network\.latency\.(min|max|value)$/);
+    const wrong = errorOf(() => parseScenario(base, 'x.yaml', set('network.latency.model=fast')));
+    expect(wrong.expected).toContain('"lognormal"');
+    const lognormal = base.replace(
+      '{ model: fixed, value: 5ms }',
+      '{ model: lognormal, median: soon, sigma: 0.5 }',
+    );
+    let fileErr: unknown;
+    try {
+      parseScenario(lognormal, 'x.yaml');
+    } catch (e) {
+      fileErr = e;
+    }
+    expect((fileErr as Error).message).toMatch(/^x\.yaml:5: network\.latency\.median: expected a duration/);
+  });
+
   it('leaves errors elsewhere in the file to the file', () => {
     const bad = base.replace('count: 3', 'count: 0');
     expect(() => parseScenario(bad, 'x.yaml', set('network.loss=0.1'))).toThrow(/^x\.yaml:3: nodes\.count/);

@@ -172,16 +172,19 @@ export function pathsOverlap(a: string, b: string): boolean {
 
 /**
  * An error from checking the overridden data, told against the override that caused it: the one
- * whose path is the error's field or contains it, else one inside the field (a latency model that
- * a changed `model` made incomplete). Errors elsewhere stay the file's.
+ * whose path is the error's field or contains it, else one inside the field, else one beside it
+ * (a latency model that a changed `model` made incomplete). Errors elsewhere stay the file's.
  */
 export function attributeError(err: ScenarioError, overrides: readonly Override[]): ScenarioError {
   if (err instanceof OverrideError || err.field.startsWith('(')) return err;
   const f = err.field;
   const list = [...effectiveOverrides(overrides)].reverse();
+  const parentOf = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('.')));
   const o =
     list.find((x) => f === x.path || f.startsWith(`${x.path}.`)) ??
-    list.find((x) => x.path.startsWith(`${f}.`));
+    list.find((x) => x.path.startsWith(`${f}.`)) ??
+    // A sibling: `--set network.latency.model=fixed` leaves network.latency.value missing.
+    list.find((x) => parentOf(x.path) !== '' && f.startsWith(`${parentOf(x.path)}.`));
   if (!o) return err;
   return new OverrideError(o.origin, err.file, undefined, err.field, err.expected, err.found);
 }
