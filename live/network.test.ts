@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AddressInUseError,
   type Connection,
+  ConnectionClosedError,
   ConnectionRefusedError,
   ConnectionResetError,
   DialTimeoutError,
@@ -79,6 +80,23 @@ describe('live network', () => {
         err: expect.objectContaining({ message: 'deliberate' }),
       }),
     );
+  });
+
+  it('writev() sends the concatenation of its chunks, in order, and refuses after end()', async () => {
+    const { rt: a } = runtime();
+    const { rt: b } = runtime();
+    const listenAddr = await addr();
+    const rec = new Recorder(b.clock);
+    await b.net.listen(listenAddr, (conn) => conn.setHandler(rec));
+    const client = await a.net.dial(listenAddr);
+    client.setHandler(new Recorder(a.clock));
+    const big = new Uint8Array(100_000).map((_, i) => (i * 7) & 0xff);
+    client.write(Uint8Array.of(1));
+    client.writev!([Uint8Array.of(2, 3), big, new Uint8Array(0), Uint8Array.of(4)]);
+    client.end();
+    await rec.until('end', (r) => r.ends > 0);
+    expect(rec.received()).toEqual(Uint8Array.from([1, 2, 3, ...big, 4]));
+    expect(() => client.writev!([Uint8Array.of(5)])).toThrow(ConnectionClosedError);
   });
 
   it('a throwing handler is logged and resets the connection', async () => {

@@ -142,6 +142,12 @@ export interface Connection {
    * The caller must not modify chunk afterwards. Throws ConnectionClosedError after end()/close().
    */
   write(chunk: Uint8Array): boolean;
+  /**
+   * Optional: write(concat(chunks)) without the concatenation, the chunks leaving in one system
+   * call where the platform can (live: a corked socket, one writev). Same rules and result as
+   * write(). A caller without it concatenates, or writes the chunks one by one.
+   */
+  writev?(chunks: readonly Uint8Array[]): boolean;
   /** Half-close: flush what is queued, then signal end of stream to the peer. Idempotent. */
   end(): void;
   /**

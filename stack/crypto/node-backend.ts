@@ -160,6 +160,23 @@ class NodeAead implements Aead {
     return out.subarray(offset, end);
   }
 
+  sealParts(
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    ad: Uint8Array,
+  ): { ciphertext: Uint8Array; tag: Uint8Array } {
+    checkBytes(nonce, NONCE_LEN, 'nonce');
+    checkBytes(plaintext, undefined, 'plaintext');
+    checkBytes(ad, undefined, 'ad');
+    const cipher = createCipheriv('chacha20-poly1305', this.#key, nonce, { authTagLength: TAG_LEN });
+    cipher.setAAD(ad, { plaintextLength: plaintext.length });
+    const body = cipher.update(plaintext);
+    const tail = cipher.final(); // empty for a stream cipher, but part of the API contract
+    // Owned arrays (toBytes copies a pooled slice), so a connection may keep them.
+    const ciphertext = tail.length === 0 ? toBytes(body) : toBytes(Buffer.concat([body, tail]));
+    return { ciphertext, tag: toBytes(cipher.getAuthTag()) };
+  }
+
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, ad: Uint8Array): Uint8Array {
     // open() is the receive path: every bad input is an AeadError so a caller needs one catch.
     try {

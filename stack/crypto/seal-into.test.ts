@@ -2,6 +2,22 @@ import { describe, expect, test } from 'vitest';
 import { CryptoInputError } from './errors.js';
 import { nobleCrypto, nodeCrypto } from './index.js';
 
+describe('Aead.sealParts on node', () => {
+  const aead = nodeCrypto.aead(new Uint8Array(32).fill(9));
+  const nonce = new Uint8Array(12).fill(1);
+  const ad = Uint8Array.of(1, 2);
+
+  test.each([0, 1, 100, 65519])('ciphertext || tag is seal() byte for byte (%i-byte plaintext)', (size) => {
+    const plaintext = new Uint8Array(size).map((_, i) => i & 0xff);
+    const { ciphertext, tag } = aead.sealParts!(nonce, plaintext, ad);
+    expect(ciphertext.length).toBe(size);
+    expect(tag.length).toBe(16);
+    expect(Uint8Array.from([...ciphertext, ...tag])).toEqual(aead.seal(nonce, plaintext, ad));
+    // Owned arrays: nothing of a shared pool shows through .buffer.
+    expect(tag.buffer.byteLength).toBe(16);
+  });
+});
+
 describe.each([nodeCrypto, nobleCrypto])('Aead.sealInto on $name', (crypto) => {
   const aead = crypto.aead(new Uint8Array(32).fill(9));
   const nonce = new Uint8Array(12).fill(1);

@@ -34,6 +34,17 @@ export interface Aead {
     out: Uint8Array,
     offset: number,
   ): Uint8Array;
+  /**
+   * seal() returning ciphertext and tag as two arrays, both fresh and the caller's: a sender that
+   * can write several chunks at once (Connection.writev) sends them behind its header with no
+   * frame-sized array to allocate and fill. Optional, like sealInto; the node backend has it
+   * (its cipher hands out the ciphertext in an array of its own anyway).
+   */
+  sealParts?(
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    ad: Uint8Array,
+  ): { ciphertext: Uint8Array; tag: Uint8Array };
   /** Returns the plaintext; throws AeadError when the tag does not verify or sizes are wrong. */
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, ad: Uint8Array): Uint8Array;
 }

@@ -35,6 +35,13 @@ export class TransportCipher {
     return ciphertext;
   }
 
+  /** encrypt() as ciphertext and tag (see CipherState.encryptParts); undefined when the backend cannot. */
+  encryptParts(plaintext: Uint8Array): { ciphertext: Uint8Array; tag: Uint8Array } | undefined {
+    const parts = this.cipher.encryptParts(plaintext);
+    if (parts !== undefined) this.count();
+    return parts;
+  }
+
   /** The plaintext of the next message. Throws DecryptError (and does not count) when it does not authenticate. */
   decrypt(ciphertext: Uint8Array): Uint8Array {
     const plaintext = this.cipher.decrypt(ciphertext);

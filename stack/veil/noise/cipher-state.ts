@@ -137,6 +137,25 @@ export class CipherState {
     return ciphertext;
   }
 
+  /**
+   * Transport encryption as two fresh arrays, ciphertext and tag (their concatenation is what
+   * encrypt() returns), for a sender that writes them behind its header in one writev; undefined,
+   * with nothing consumed, when the Aead cannot do it without a copy (no sealParts).
+   */
+  encryptParts(plaintext: Uint8Array): { ciphertext: Uint8Array; tag: Uint8Array } | undefined {
+    const aead = this.aead;
+    if (aead === undefined) throw new NoiseError('encryptParts() on a CipherState without a key');
+    if (aead.sealParts === undefined) return undefined;
+    if (plaintext.length > MAX_PLAINTEXT_LEN) {
+      throw new NoiseMessageError(
+        `plaintext of ${plaintext.length} bytes exceeds the Noise limit of ${MAX_PLAINTEXT_LEN}`,
+      );
+    }
+    const parts = aead.sealParts(this.currentNonce(), plaintext, EMPTY);
+    this.advance();
+    return parts;
+  }
+
   /** Transport shorthand: decryptWithAd with empty associated data. */
   decrypt(ciphertext: Uint8Array): Uint8Array {
     return this.decryptWithAd(EMPTY, ciphertext);

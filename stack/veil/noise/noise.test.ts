@@ -29,6 +29,25 @@ describe.each([nodeCrypto, nobleCrypto])('Noise on $name', (crypto) => {
     }
   });
 
+  test('encryptParts gives encrypt() split in ciphertext and tag, advancing n (undefined without sealParts)', () => {
+    const cs = new CipherState(crypto, key(5));
+    const reference = new CipherState(crypto, key(5));
+    const msg = new Uint8Array(5000).map((_, i) => i & 0xff);
+    for (let i = 0; i < 3; i++) {
+      const parts = cs.encryptParts(msg);
+      if (crypto.aead(key(5)).sealParts === undefined) {
+        expect(parts).toBeUndefined();
+        expect(cs.nonce).toBe(0n);
+        return;
+      }
+      expect(Uint8Array.from([...parts!.ciphertext, ...parts!.tag])).toEqual(reference.encrypt(msg));
+      expect(cs.nonce).toBe(BigInt(i + 1));
+    }
+    expect(() => cs.encryptParts(new Uint8Array(MAX_PLAINTEXT_LEN + 1))).toThrow(NoiseMessageError);
+    cs.setNonce(0xffffffffffffffffn);
+    expect(() => cs.encryptParts(msg)).toThrow(NonceExhaustedError);
+  });
+
   test('n = 2^64-1 is reserved: the last usable nonce works, then NonceExhaustedError', () => {
     const sender = new CipherState(crypto, key(2));
     const receiver = new CipherState(crypto, key(2));
