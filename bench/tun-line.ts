@@ -96,7 +96,6 @@ export async function startYggdrasil(
 ): Promise<Line> {
   const PORT = 9001;
   const { under, ns } = base;
-  const names = ['a', 'b', 'c'] as const;
   const addr = {} as Line['addr'];
   const procs: ChildProcess[] = [];
   for (const n of ['b', 'a', 'c'] as const) {

@@ -30,11 +30,12 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-/** ping6 RTTs in ms (median, p99, loss) from ns to addr. */
+/** ping RTTs in ms (median, p99, loss) from ns to addr (IPv6 or IPv4). */
 function pingStats(lab: NetnsLab, ns: string, addr: string): { median: number; p99: number; lost: number } {
   let out: string;
   try {
-    out = lab.run(ns, 'ping', ['-6', '-c', String(PINGS), '-i', '0.02', '-W', '1', addr], {
+    const family = addr.includes(':') ? '-6' : '-4';
+    out = lab.run(ns, 'ping', [family, '-c', String(PINGS), '-i', '0.02', '-W', '1', addr], {
       timeoutMs: 60_000,
     });
   } catch (err) {

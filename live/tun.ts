@@ -157,9 +157,27 @@ class LiveTun implements TunDevice {
 
   setHandler(handler: TunHandler): void {
     this.handler = handler;
-    if (this.c.uv && !this.watcher) this.watcher = this.c.uv.watch(this.fd, () => this.drain());
+    if (this.c.uv && !this.watcher) this.watcher = this.c.uv.watch(this.fd, () => this.readable());
     else if (!this.c.uv) this.pump();
   }
+
+  /**
+   * libuv calls this straight from its poll phase, outside Node's callback scope, so promise jobs
+   * queued here (the Veil mux flushes in one) would wait for some later Node callback. So the
+   * reading happens in a setImmediate of this same loop turn, which Node runs in its scope and
+   * after which it drains microtasks: the packets leave at once.
+   */
+  private readable(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.drainNow);
+  }
+
+  private scheduled = false;
+  private drainNow = (): void => {
+    this.scheduled = false;
+    this.drain();
+  };
 
   /** Read up to BATCH packets; true when the device is empty (or gone). */
   private drain(): boolean {
