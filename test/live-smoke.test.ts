@@ -6,10 +6,11 @@
  * way. Needs `npm run build` (npm test runs it first). Without root it is skipped with a message.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RUNS_ROOT } from '../cli/runner/live-leftovers.js';
 import { netnsUnavailable } from '../live/netns.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -32,6 +33,7 @@ function remains(runId: string): string[] {
     .filter((l) => l.includes(`vhl-${runId}-`) || l.includes(`valhalla_live_${runId}`));
   for (const pid of execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n'))
     if (pid.includes(`valhalla-live/${runId}/`)) found.push(pid.trim());
+  if (existsSync(join(RUNS_ROOT, runId))) found.push(`directory ${join(RUNS_ROOT, runId)}`);
   return found;
 }
 

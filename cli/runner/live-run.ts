@@ -734,7 +734,7 @@ export async function runOnLive(
   process.on('SIGTERM', onSignal!);
   process.on('exit', emergency);
   const setupStart = performance.now();
-  let ok = false;
+  let keepLogs = false;
   try {
     const race = async <T>(p: Promise<T>): Promise<T> => {
       const r = await Promise.race([p, signalled.then((e) => Promise.reject(e))]);
@@ -807,7 +807,6 @@ export async function runOnLive(
     log(`  running the timeline: ${scenario.durationMs / 1000} s`);
     await world.run(log, signalled);
     const metrics = world.metrics();
-    ok = true;
     const runnerRss = process.memoryUsage().rss / 2 ** 20;
     return {
       mode,
@@ -836,12 +835,13 @@ export async function runOnLive(
     };
   } catch (err) {
     if (err instanceof LiveAbortedError) throw err;
+    keepLogs = true; // the testbed failed: its node logs say why
     const e = err as Error;
     throw e.name === 'NodeProcessError' || e.name === 'NetnsError' || e.name === 'LiveRunError'
       ? new LiveRunError(`${e.message}\n(the node logs are kept in ${dir})`)
       : e;
   } finally {
-    await cleanup(!ok || opts.nodeLogLevel !== undefined);
+    await cleanup(keepLogs || opts.nodeLogLevel !== undefined);
     if (opts.nodeLogLevel !== undefined) log(`node logs kept in ${dir}/n<i>/node.log`);
     process.off('SIGINT', onSignal!);
     process.off('SIGTERM', onSignal!);
