@@ -45,3 +45,61 @@ export async function adminRequest(
     });
   });
 }
+
+/**
+ * A streaming request (`subscribe`): resolves with the first response once the stream ends; each
+ * later line's event goes to onEvent, which returns false to stop. Ends on SIGINT too.
+ */
+export async function adminStream(
+  path: string,
+  cmd: string,
+  args: Record<string, unknown>,
+  onEvent: (event: Record<string, unknown>) => boolean,
+  onOpen?: (result: Record<string, unknown>) => void,
+): Promise<AdminResponse> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection(path);
+    let buffered = '';
+    let first: AdminResponse | undefined;
+    const stop = (): void => {
+      sock.end();
+      sock.destroy();
+    };
+    process.once('SIGINT', stop);
+    sock.setEncoding('utf8');
+    sock.on('connect', () => sock.write(`${JSON.stringify({ cmd, args })}\n`));
+    sock.on('data', (t: string) => {
+      buffered += t;
+      let nl = buffered.indexOf('\n');
+      while (nl >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        nl = buffered.indexOf('\n');
+        let msg: { event?: Record<string, unknown> } & Partial<AdminResponse>;
+        try {
+          msg = JSON.parse(line);
+        } catch (err) {
+          stop();
+          reject(err);
+          return;
+        }
+        if (!first) {
+          first = msg as AdminResponse;
+          if (!first.ok) stop();
+          else onOpen?.(first.result);
+        } else if (msg.event && !onEvent(msg.event)) {
+          stop();
+          return;
+        }
+      }
+    });
+    sock.on('close', () => {
+      process.off('SIGINT', stop);
+      if (first) resolve(first);
+      else reject(new UsageError(`${path} closed the connection before answering (did the node stop?)`));
+    });
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      reject(new UsageError(`cannot reach the admin socket ${path}: ${err.code ?? err.message}`));
+    });
+  });
+}

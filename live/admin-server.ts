@@ -35,6 +35,22 @@ export type ExtraAdminCommands = Record<
   { summary: string; handler: (args: Record<string, unknown>) => Promise<Record<string, unknown>> }
 >;
 
+/**
+ * Commands that answer once and then keep the connection for events (e.g. `subscribe`): the
+ * handler returns the first response and a close function, and emits one JSON line per event
+ * until the client closes the connection (then close() is called).
+ */
+export type StreamAdminCommands = Record<
+  string,
+  {
+    summary: string;
+    handler: (
+      args: Record<string, unknown>,
+      emit: (event: Record<string, unknown>) => void,
+    ) => Promise<{ result: Record<string, unknown>; close: () => void }>;
+  }
+>;
+
 async function runExtra(
   handler: ExtraAdminCommands[string]['handler'],
   args: Record<string, unknown>,
@@ -55,6 +71,7 @@ export class AdminServer {
     private readonly node: ValhallaNode,
     readonly path: string,
     private readonly extra: ExtraAdminCommands = {},
+    private readonly streams: StreamAdminCommands = {},
   ) {}
 
   /** Listen on the path; a stale socket file from a dead process is replaced, a live one refused. */
@@ -109,6 +126,10 @@ export class AdminServer {
     try {
       const req = JSON.parse(line) as AdminRequest & { id?: unknown };
       id = req.id;
+      if (typeof req?.cmd === 'string' && Object.hasOwn(this.streams, req.cmd)) {
+        await this.stream(sock, this.streams[req.cmd]!.handler, req.args ?? {});
+        return;
+      }
       const extra =
         typeof req?.cmd === 'string' && Object.hasOwn(this.extra, req.cmd) ? this.extra[req.cmd] : undefined;
       response = extra ? await runExtra(extra.handler, req.args ?? {}) : await dispatch(this.node, req);
@@ -119,6 +140,32 @@ export class AdminServer {
       };
     }
     if (!sock.destroyed) sock.write(`${JSON.stringify(id === undefined ? response : { id, ...response })}\n`);
+  }
+
+  /** Answer a streaming command, then write its events until the client goes away. */
+  private async stream(
+    sock: Socket,
+    handler: StreamAdminCommands[string]['handler'],
+    args: Record<string, unknown>,
+  ): Promise<void> {
+    const emit = (event: Record<string, unknown>): void => {
+      if (!sock.destroyed) sock.write(`${JSON.stringify({ event })}\n`);
+    };
+    let opened: Awaited<ReturnType<typeof handler>>;
+    try {
+      opened = await handler(args, emit);
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (!sock.destroyed)
+        sock.write(`${JSON.stringify({ ok: false, error: { name: e.name, message: e.message } })}\n`);
+      return;
+    }
+    if (sock.destroyed) {
+      opened.close();
+      return;
+    }
+    sock.write(`${JSON.stringify({ ok: true, result: opened.result })}\n`);
+    sock.once('close', () => opened.close());
   }
 
   async stop(): Promise<void> {

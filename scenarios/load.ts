@@ -457,6 +457,26 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
         startMs: ms(w.start),
         overMs: ms(w.over),
       };
+    if (w.kind === 'publish') {
+      const base = {
+        kind: 'publish' as const,
+        topic: w.topic ?? 'scenario',
+        publishers: w.publishers,
+        count: w.count,
+        sizeBytes: w.size ?? 64,
+        startMs: ms(w.start),
+        overMs: ms(w.over),
+      };
+      return w.label ? { ...base, label: w.label } : base;
+    }
+    if (w.kind === 'rpc') {
+      const timeoutMs = w.timeout === undefined ? 10_000 : ms(w.timeout);
+      return { kind: 'rpc', count: w.count, startMs: ms(w.start), overMs: ms(w.over), timeoutMs };
+    }
+    if (w.kind === 'crdt') {
+      const antiEntropyMs = w.antiEntropy === undefined ? 2_000 : ms(w.antiEntropy);
+      return { kind: 'crdt', everyMs: ms(w.every), startMs: ms(w.start), stopMs: ms(w.stop), antiEntropyMs };
+    }
     return {
       kind: 'ping',
       everyMs: ms(w.every),
@@ -475,7 +495,7 @@ function toScenario(file: string, raw: Record<string, any>, doc: Document, lc: L
         'no stack.tun',
       );
     }
-    if (w.kind === 'ping' && w.everyMs <= 0) {
+    if ((w.kind === 'ping' || w.kind === 'crdt') && w.everyMs <= 0) {
       const path = ['workload', i, 'every'];
       throw new ScenarioError(file, lineAt(doc, lc, path), path.join('.'), 'a positive duration', '0');
     }

@@ -81,13 +81,43 @@ export interface TcpTransferWorkload {
   overMs: number;
 }
 
+export interface PublishWorkload {
+  kind: 'publish';
+  topic: string;
+  publishers: number;
+  count: number;
+  sizeBytes: number;
+  startMs: number;
+  overMs: number;
+  label?: string;
+}
+
+export interface RpcWorkload {
+  kind: 'rpc';
+  count: number;
+  startMs: number;
+  overMs: number;
+  timeoutMs: number;
+}
+
+export interface CrdtWorkload {
+  kind: 'crdt';
+  everyMs: number;
+  startMs: number;
+  stopMs: number;
+  antiEntropyMs: number;
+}
+
 export type Workload =
   | PingWorkload
   | LookupWorkload
   | ContentPublishWorkload
   | ContentFetchWorkload
   | Ping6Workload
-  | TcpTransferWorkload;
+  | TcpTransferWorkload
+  | PublishWorkload
+  | RpcWorkload
+  | CrdtWorkload;
 
 /** Which nodes an event touches. Random picks come from the seed; node 0 is never picked at random. */
 export type Selector =

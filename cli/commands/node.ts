@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { AdminServer, type ExtraAdminCommands } from '../../live/admin-server.js';
 import { createLiveRuntime, MemoryMetrics } from '../../live/index.js';
 import { LiveLogger, type LogFormat, type LogLevel } from '../../live/logger.js';
+import { realmCommands, realmStreams, registerDaemonMethods } from '../../live/realm-admin.js';
 import { LiveRng } from '../../live/rng.js';
 import { ShimNetwork } from '../../live/shim.js';
 import { generateIdentity, type Identity } from '../../stack/identity/index.js';
 import { ValhallaNode } from '../../stack/node/index.js';
+import { Realm } from '../../stack/realm/index.js';
 import type { Runtime } from '../../stack/runtime.js';
 import { DEFAULT_MTU } from '../../stack/tun/index.js';
 import { type CommandSpec, intFlag, stringFlag } from '../args.js';
@@ -214,10 +216,15 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
           })
         : undefined;
       const content = startContent(node, runtime, dataDir, parsed);
-      const admin = new AdminServer(node, stringFlag(parsed, 'admin') ?? join(dataDir, 'admin.sock'), {
-        ...liveCommands(node, shim, metrics),
-        ...content.commands,
-      });
+      const realm = new Realm({ runtime, identity, node, dht: node.dht });
+      realm.start();
+      registerDaemonMethods(realm, node.nodeId, () => runtime.clock.wallNow());
+      const admin = new AdminServer(
+        node,
+        stringFlag(parsed, 'admin') ?? join(dataDir, 'admin.sock'),
+        { ...liveCommands(node, shim, metrics), ...content.commands, ...realmCommands(realm) },
+        realmStreams(realm),
+      );
       await admin.start();
       log.info('listening', { nodeId: node.nodeId, address: node.address, listen: bound, admin: admin.path });
 
@@ -253,6 +260,7 @@ function makeCommand(name: 'node' | 'bootstrap'): Command {
       tun?.stop();
       await admin.stop();
       content.saga.stop();
+      realm.stop();
       await node.stop();
       await live.shutdown();
       log.info('stopped');

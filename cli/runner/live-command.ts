@@ -37,6 +37,12 @@ export async function liveRun(
   opts: LiveCommandOptions,
   io: Io,
 ): Promise<{ result: LiveRunResult; wallMs: number }> {
+  const realm = scenario.workload.find((w) => w.kind === 'publish' || w.kind === 'rpc' || w.kind === 'crdt');
+  if (realm) {
+    throw new UsageError(
+      `--backend live: the ${realm.kind} workload runs in the simulator only; use --backend sim`,
+    );
+  }
   const start = performance.now();
   try {
     const nodeLogLevel = io.env.VALHALLA_LIVE_LOG;

@@ -28,12 +28,18 @@ import type {
 } from '../report/records.js';
 import { ContentDriver, type ContentShare, contentMetrics } from './content.js';
 import { cutForLookups, separates } from './cuts.js';
+import { hasRealmWorkload, RealmWorkloads } from './realm-workloads.js';
 import { simNetworkOptions } from './sim-network.js';
 import { distribution } from './stats.js';
 import { scheduleTimeline } from './timeline.js';
 import { World } from './world.js';
 
 export const PROBE_PORT = 7000; // where every node answers pings
+
+/** A scenario with Realm workloads asked to run on several workers. */
+export class RealmWorkersError extends Error {
+  override name = 'RealmWorkersError';
+}
 
 export interface Progress {
   virtualMs: number;
@@ -268,6 +274,8 @@ export interface ScenarioPart {
   nodesUp: number;
   /** content.publish / content.fetch records (cli/runner/content.ts), when the scenario has them. */
   content?: ContentShare;
+  /** Metrics of the Realm workloads (publish, rpc, crdt); these run on one worker. */
+  realm: Record<string, number>;
 }
 
 /** Build one worker's share of a scenario run (sim/parallel DriverFactory). */
@@ -301,9 +309,17 @@ export async function scenarioPart(
   let world: World | undefined;
   const hasContent = scenario.workload.some((w) => w.kind === 'content.publish');
   let content: ContentDriver | undefined;
-  if (lookupWorkloads.length > 0 || scenario.timeline.length > 0 || hasContent) {
+  let realm: RealmWorkloads | undefined;
+  const realmWorkloads = hasRealmWorkload(scenario);
+  if (realmWorkloads && partition.workers > 1) {
+    throw new RealmWorkersError(
+      'the publish, rpc and crdt workloads observe every node: run them with --workers 1',
+    );
+  }
+  if (lookupWorkloads.length > 0 || scenario.timeline.length > 0 || hasContent || realmWorkloads) {
     world = new World(sim, nodes, scenario);
     if (hasContent) content = new ContentDriver(world, scenario);
+    if (realmWorkloads) realm = new RealmWorkloads(world, scenario);
     world.scheduleJoins(scenario.nodes.joinOverMs);
     content?.schedule();
     for (const w of lookupWorkloads) {
@@ -325,6 +341,7 @@ export async function scenarioPart(
       counters: sim.metrics().counters,
       nodesUp: world ? world.upNodes().length : nodes.length,
       ...(content ? { content: content.share } : {}),
+      realm: realm?.metrics(sim.metrics().counters) ?? {},
     }),
   };
 }
@@ -387,6 +404,7 @@ export function mergeParts(
     ...cutMetrics(lookups, 'lookup'),
     ...perLabel,
     ...(parts[0]!.content ? contentMetrics(parts.map((p) => p.content!)) : {}),
+    ...parts[0]!.realm,
     'nodes.up': parts[0]!.nodesUp,
     // Sessions established, counted by their dialers (each side counts its own completion in
     // veil.handshakes, and a dialer can finish while its peer times out).

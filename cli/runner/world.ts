@@ -10,6 +10,7 @@ import type { Scenario } from '../../scenarios/types.js';
 import type { SimNode, Simulation } from '../../sim/index.js';
 import { generateIdentity, type Identity } from '../../stack/identity/index.js';
 import { ValhallaNode } from '../../stack/node/index.js';
+import { Realm, type RealmInit } from '../../stack/realm/index.js';
 import type { DhtInit } from '../../stack/yggdrasil/index.js';
 import type { FaultRecord } from '../report/records.js';
 import { type Cut, separates } from './cuts.js';
@@ -30,6 +31,9 @@ export class World {
   private readonly dhtInit: DhtInit;
   /** Called with each stack built (boot and restart), before it starts: services add themselves here. */
   readonly bootHooks: ((i: number, stack: ValhallaNode) => void)[] = [];
+  /** Realm (pub/sub, RPC, CRDT stores) on every node, when a workload uses it (realm-workloads.ts). */
+  readonly realms: (Realm | undefined)[];
+  realmHooks: { init(i: number): RealmInit; started(i: number, realm: Realm): void } | undefined;
 
   constructor(
     readonly sim: Simulation,
@@ -45,6 +49,7 @@ export class World {
     this.identities = nodes.map((n) => generateIdentity(n.runtime.rng.fork('identity')));
     for (const [i, id] of this.identities.entries()) this.indexOf.set(id.nodeId.toString(), i);
     this.stacks = nodes.map(() => undefined);
+    this.realms = nodes.map(() => undefined);
     this.state = nodes.map(() => 'waiting');
   }
 
@@ -91,12 +96,22 @@ export class World {
     for (const hook of this.bootHooks) hook(i, stack);
     await stack.start([this.addr(i)]);
     if (via.length > 0) await stack.bootstrap(via);
+    if (this.realmHooks && this.stacks[i] === stack) {
+      const realm = new Realm(
+        { runtime, identity: this.identities[i]!, node: stack, dht: stack.dht },
+        this.realmHooks.init(i),
+      );
+      realm.start();
+      this.realms[i] = realm;
+      this.realmHooks.started(i, realm);
+    }
   }
 
   crash(i: number, why: string): void {
     if (this.state[i] !== 'up') return;
     this.nodes[i]!.crash();
     this.stacks[i] = undefined;
+    this.realms[i] = undefined;
     this.state[i] = 'crashed';
     this.record('crash', String(i), why);
   }
@@ -107,6 +122,8 @@ export class World {
     const stack = this.stacks[i]; // only in node i's own worker
     this.state[i] = 'left';
     this.stacks[i] = undefined;
+    this.realms[i]?.stop();
+    this.realms[i] = undefined;
     this.record('leave', String(i), why);
     void stack?.stop().then(() => this.nodes[i]!.crash());
   }

@@ -26,10 +26,15 @@ export const FrameType = {
 } as const;
 
 export const DEFAULTS = {
-  /** Target mesh degree per topic, and the bounds that trigger grafting and pruning (gossipsub D). */
-  d: 6,
-  dLo: 4,
-  dHi: 12,
+  /**
+   * Target mesh degree per topic, and the bounds that trigger grafting and pruning (gossipsub's
+   * D/D_lo/D_hi). Every mesh peer forwards every message, so a node receives about (its mesh
+   * degree - 1) duplicates of each: these are lower than gossipsub's 6/4/12, and the IHAVE gossip
+   * to D_lazy other peers repairs what a thinner mesh misses.
+   */
+  d: 3,
+  dLo: 2,
+  dHi: 4,
   /** Peers outside the mesh that receive IHAVE gossip each heartbeat. */
   dLazy: 6,
   heartbeatMs: 1_000,

@@ -199,6 +199,13 @@ export class PubSub {
     const body = msgFrame(m);
     for (const id of targets) this.peers.get(id)?.send(body, this.components.node);
     this.runtime.metrics.count('pubsub.published');
+    if (targets.length === 0 && !this.topics.has(topic)) {
+      // A publisher outside the topic that knows none of its peers yet: find them, then send.
+      void this.discover(topic).then(() => {
+        if (!this.running) return;
+        for (const id of this.publishTargets(topic)) this.peers.get(id)?.send(body, this.components.node);
+      });
+    }
     return { id: m.id, peers: targets.length };
   }
 
@@ -329,20 +336,31 @@ export class PubSub {
   }
 
   /** Ask the DHT for the topic's providers and introduce ourselves to those we do not know. */
-  private discover(topic: string): void {
+  /**
+   * Ask the DHT for the topic's providers and introduce ourselves to those we do not know. A
+   * provider record says its node subscribed, so it counts as a topic peer at once. Resolves to
+   * the number of providers found (for a fanout publisher waiting to send).
+   */
+  private discover(topic: string): Promise<number> {
     const t = this.topics.get(topic);
     const { dht } = this.components;
-    if (!t || !dht) return;
-    t.lastDiscoveryMs = this.runtime.clock.now();
-    dht.findProviders(this.topicKey(topic), { max: this.opts.discoveryPeers }).then(
+    if (!dht) return Promise.resolve(0);
+    if (t) t.lastDiscoveryMs = this.runtime.clock.now();
+    return dht.findProviders(this.topicKey(topic), { max: this.opts.discoveryPeers }).then(
       (providers) => {
-        if (!this.running) return;
+        if (!this.running) return 0;
         for (const pr of providers) {
-          if (pr.nodeId === this.selfId || this.peers.has(pr.nodeId)) continue;
-          this.peer(NodeId.parse(pr.nodeId)).open(this.components.node);
+          if (pr.nodeId === this.selfId) continue;
+          const p = this.peer(NodeId.parse(pr.nodeId));
+          if (p.topics.size < MAX_PEER_TOPICS) p.topics.add(topic);
+          p.open(this.components.node);
         }
+        return providers.length;
       },
-      (err) => this.runtime.log.debug('pubsub: discovery failed', { topic, error: String(err) }),
+      (err) => {
+        this.runtime.log.debug('pubsub: discovery failed', { topic, error: String(err) });
+        return 0;
+      },
     );
   }
 
