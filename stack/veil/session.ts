@@ -3,10 +3,11 @@
  * Each Bifrost TRANSPORT frame is one Noise transport message carrying one plaintext mux message;
  * application bytes only ever travel inside mux streams.
  *
- * Hot path, per message: one AEAD call encrypting straight into the frame behind its 6-byte
- * header, one write; no closures, no copy beyond what the AEAD itself makes. Each direction
- * rekeys after a fixed count of messages, the count the sender announced in its handshake
- * payload, so no signalling is needed.
+ * Hot path, per message: one AEAD call and one write. A large message on a connection with
+ * writev goes out as header, ciphertext and tag in one writev (no frame-sized array at all);
+ * otherwise the AEAD encrypts straight into the frame behind its 6-byte header. No closures, no
+ * copy beyond what the AEAD itself makes. Each direction rekeys after a fixed count of messages,
+ * the count the sender announced in its handshake payload, so no signalling is needed.
  */
 
 import { encodeHeader } from '../bifrost/codec.js';
