@@ -105,4 +105,21 @@ export const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
         m.benchTun({ progress: opts.progress, mtu: opts.params.mtu ? Number(opts.params.mtu) : undefined }),
     };
   },
+  pubsub: async () => {
+    const m = await import('./realm.js');
+    const { parseNodes } = await import('./dht.js');
+    return {
+      summary:
+        'Realm pub/sub on the simulator over the full stack, one topic, every node subscribed, 100 ' +
+        'publishers, 200 messages of 64 bytes over 20 virtual s, at 1,000 and 10,000 nodes (--nodes N[,N...]): ' +
+        'delivery ratio, latency p50/p99 (virtual ms), duplicates per delivered message, pub/sub bytes sent per node',
+      run: (opts) => m.benchPubsub({ nodes: parseNodes(opts.params.nodes), progress: opts.progress }),
+    };
+  },
+  rpc: async () => ({
+    summary:
+      'Realm RPC: realm.echo calls per second from this process to a `valhalla bootstrap` child over ' +
+      'loopback (Veil, one stream per call), 32 in flight for 10 s; latency and caller CPU per call',
+    run: async (opts) => (await import('./realm.js')).benchRpc({ progress: opts.progress }),
+  }),
 };
