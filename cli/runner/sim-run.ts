@@ -115,7 +115,7 @@ function startLookups(world: World, w: LookupWorkload, out: LookupRecord[]): voi
     world.sim.schedule(at, () => {
       // Both ends are chosen among the nodes up at that instant: a lookup of a crashed node is
       // expected to fail and would say nothing about the DHT.
-      const up = world.upNodes();
+      const up = world.upView();
       const rec = pendingLookup(at);
       out.push(rec);
       if (up.length < 2) return;
@@ -152,16 +152,16 @@ function scheduleSamples(world: World, scenario: Scenario, out: SampleShare[]): 
   const sample = (): void => {
     // Traffic per window: segments delivered by the simulated network since the last sample.
     const deliveries = world.sim.stats.deliveries;
-    const up = world.upNodes();
+    const up = world.upView();
     let entries = 0;
     let live = 0;
     let reachable = 0;
     const cut = world.cuts.length > 0;
     for (const i of up) {
       if (!world.nodes[i]!.local) continue;
-      for (const e of world.stacks[i]!.dht.table().entries) {
+      for (const id of world.stacks[i]!.dht.tableIds()) {
         entries++;
-        const j = world.indexOf.get(e.nodeId);
+        const j = world.indexOf.get(id);
         if (j === undefined || !world.isUp(j)) continue;
         live++;
         if (!cut || world.reachable(i, j)) reachable++;

@@ -34,6 +34,7 @@ export class World {
   /** Realm (pub/sub, RPC, CRDT stores) on every node, when a workload uses it (realm-workloads.ts). */
   readonly realms: (Realm | undefined)[];
   realmHooks: { init(i: number): RealmInit; started(i: number, realm: Realm): void } | undefined;
+  private upCache: number[] | null = null;
 
   constructor(
     readonly sim: Simulation,
@@ -74,6 +75,15 @@ export class World {
     return out;
   }
 
+  /**
+   * upNodes() kept until a node changes state: workloads ask before every lookup, and at 10,000
+   * nodes building the list each time cost more than the lookups' bookkeeping. Never modified.
+   */
+  upView(): readonly number[] {
+    this.upCache ??= this.upNodes();
+    return this.upCache;
+  }
+
   /** Schedule the initial joins: node 0 at t=0, the rest spread over joinOverMs. */
   scheduleJoins(joinOverMs: number): void {
     const n = this.nodes.length;
@@ -88,7 +98,7 @@ export class World {
    * worker builds and runs its stack.
    */
   private async boot(i: number, via: string[]): Promise<void> {
-    this.state[i] = 'up';
+    this.setState(i, 'up');
     if (!this.nodes[i]!.local) return;
     const runtime = this.nodes[i]!.runtime;
     const stack = new ValhallaNode({ runtime, identity: this.identities[i]! }, { dht: this.dhtInit });
@@ -112,7 +122,7 @@ export class World {
     this.nodes[i]!.crash();
     this.stacks[i] = undefined;
     this.realms[i] = undefined;
-    this.state[i] = 'crashed';
+    this.setState(i, 'crashed');
     this.record('crash', String(i), why);
   }
 
@@ -120,7 +130,7 @@ export class World {
   leave(i: number, why: string): void {
     if (this.state[i] !== 'up') return;
     const stack = this.stacks[i]; // only in node i's own worker
-    this.state[i] = 'left';
+    this.setState(i, 'left');
     this.stacks[i] = undefined;
     this.realms[i]?.stop();
     this.realms[i] = undefined;
@@ -135,6 +145,11 @@ export class World {
     this.nodes[i]!.restart();
     this.record('restart', String(i), why);
     void this.boot(i, via === undefined ? [] : [this.addr(via)]);
+  }
+
+  private setState(i: number, s: NodeState): void {
+    this.state[i] = s;
+    this.upCache = null;
   }
 
   record(kind: string, target: string, detail: string): void {

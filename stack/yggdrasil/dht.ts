@@ -258,6 +258,16 @@ export class Dht {
   }
 
   /**
+   * The NodeIDs (canonical text) of the routing table's entries: what a monitor sampling many nodes
+   * needs, without the per-entry objects table() builds.
+   */
+  tableIds(): string[] {
+    const out: string[] = [];
+    this.core.table.forEachEntry((e) => out.push(e.record.idHex));
+    return out;
+  }
+
+  /**
    * Ping every table entry not heard from for olderThanMs (default pingStaleAfterMs), alpha at a
    * time, reusing sessions; dead peers fail and leave the table by the usual policy. For small
    * deployments that want a current peer list (a daemon's `ctl peers`); Kademlia needs none.

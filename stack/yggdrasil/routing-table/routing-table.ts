@@ -287,6 +287,11 @@ export class RoutingTable {
     return out;
   }
 
+  /** Visit every entry, bucket by bucket (no array built). */
+  forEachEntry(fn: (e: TableEntry) => void): void {
+    for (const b of this.buckets) if (b) for (const e of b.entries) fn(e);
+  }
+
   entries(): TableEntry[] {
     const out: TableEntry[] = [];
     for (const b of this.buckets) if (b) out.push(...b.entries);
