@@ -176,12 +176,13 @@ export class DhtCore implements RpcHost {
   /**
    * An iterative lookup of target; query(peer) asks one peer and returns its contacts. beta
    * defaults to opts.beta; stores pass k, so that the k closest peers have all answered (the
-   * strict rule) before records are placed on them.
+   * strict rule) before records are placed on them. findTarget: a node lookup (query/lookup.ts).
    */
   runLookup(
     target: Uint8Array,
     query: (peer: PeerRecord) => Promise<QueryAnswer>,
     beta = this.opts.beta,
+    findTarget = false,
   ): Promise<LookupOutcome> {
     const { opts } = this;
     this.table.touch(target, this.runtime.clock.now());
@@ -202,6 +203,7 @@ export class DhtCore implements RpcHost {
       maxCandidates: opts.lookupCandidates,
       clock: this.runtime.clock,
       query,
+      findTarget,
     }).run();
   }
 }

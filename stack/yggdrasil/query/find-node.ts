@@ -14,11 +14,16 @@ export interface NodeLookupResult extends LookupOutcome {
 }
 
 export async function findNode(core: DhtCore, target: Uint8Array): Promise<NodeLookupResult> {
-  const outcome = await core.runLookup(target, async (peer) => {
-    const res = await core.query(peer, { type: 'find-node', target });
-    core.offerContacts(res.contacts);
-    return { contacts: res.contacts };
-  });
+  const outcome = await core.runLookup(
+    target,
+    async (peer) => {
+      const res = await core.query(peer, { type: 'find-node', target });
+      core.offerContacts(res.contacts);
+      return { contacts: res.contacts };
+    },
+    core.opts.beta,
+    true,
+  );
   const targetHex = toHex(target);
   const hit = outcome.closest.find((r) => r.idHex === targetHex);
   const peer = hit ? (core.pool.get(targetHex)?.record ?? hit) : undefined;

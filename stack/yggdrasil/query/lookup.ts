@@ -15,6 +15,12 @@
  *   not slow) have all answered ("converged"); or when nothing is left to ask and nothing is in
  *   flight, slow requests included ("exhausted"); or when lookupTimeoutMs has passed; or when
  *   query() asked to stop.
+ * - A node lookup (findTarget) looks for a peer whose id is the target. Once that peer is a
+ *   candidate it is the closest one, so it is asked first; while its request is in flight (and not
+ *   slow) no other request starts, and its answer ends the lookup ("found"). Without the rule,
+ *   the target's answer brought its own neighbours, each closer than anything asked before, and
+ *   the termination rule then asked two of them: two more requests (each a Noise handshake when
+ *   no session is open) after the lookup had what it exists for.
  * - Rounds: seeds (from our own table) are round 1; a peer first learned from a round-r answer is
  *   round r+1. hops = the highest round among the beta closest peers that answered: the number of
  *   sequential round trips the result depended on, which equals the round count of a synchronous
@@ -43,6 +49,8 @@ export interface LookupInit {
   clock: Clock;
   /** Ask one peer. Rejects when the peer failed (unreachable, timed out, bad answer). */
   query(peer: PeerRecord): Promise<QueryAnswer>;
+  /** A node lookup: ask the target alone once it is known, end when it answers (header). */
+  findTarget?: boolean;
 }
 
 export interface LookupOutcome {
@@ -53,7 +61,7 @@ export interface LookupOutcome {
   queries: number;
   failures: number;
   ms: number;
-  reason: 'converged' | 'exhausted' | 'timeout' | 'stopped';
+  reason: 'converged' | 'exhausted' | 'timeout' | 'stopped' | 'found';
 }
 
 type State = 'waiting' | 'inflight' | 'slow' | 'answered' | 'failed';
@@ -73,6 +81,8 @@ export class Lookup {
   private queries = 0;
   private failures = 0;
   private done = false;
+  /** The candidate whose id is the target (findTarget only), once known. */
+  private targetCandidate: Candidate | undefined;
   private readonly startMs: number;
   private readonly timers = new Set<Timer>();
   private resolve!: (o: LookupOutcome) => void;
@@ -111,6 +121,7 @@ export class Lookup {
     }
     this.candidates.splice(lo, 0, c);
     this.byId.set(record.idHex, c);
+    if (this.init.findTarget && lo === 0 && sameId(record.nodeId, target)) this.targetCandidate = c;
     if (this.candidates.length > this.init.maxCandidates) this.trim();
   }
 
@@ -118,6 +129,7 @@ export class Lookup {
   private trim(): void {
     for (let i = this.candidates.length - 1; i >= 0; i--) {
       const c = this.candidates[i];
+      if (c === this.targetCandidate) continue;
       if (c.state === 'waiting' || c.state === 'failed') {
         this.candidates.splice(i, 1);
         this.byId.delete(c.record.idHex);
@@ -146,6 +158,9 @@ export class Lookup {
       this.finish('converged');
       return;
     }
+    // The target's request is in flight: its answer ends the lookup, so nothing else is asked
+    // meanwhile (once it is slow or failed, the lookup goes on as usual).
+    if (this.targetCandidate?.state === 'inflight') return;
     // Only the closest max(alpha, beta) candidates still in play are worth asking (header comment).
     const width = Math.max(this.init.alpha, this.init.beta);
     let rank = 0;
@@ -153,7 +168,10 @@ export class Lookup {
       if (this.active >= this.init.alpha) break;
       if (c.state === 'failed' || c.state === 'slow') continue;
       if (rank++ >= width) break;
-      if (c.state === 'waiting') this.start(c);
+      if (c.state === 'waiting') {
+        this.start(c);
+        if (c === this.targetCandidate) return; // asked alone (header)
+      }
     }
     // Nothing left to ask: end, unless slow peers may still answer (their answers are all we can
     // still learn from, so waiting for them costs nothing that asking others would have saved).
@@ -187,6 +205,7 @@ export class Lookup {
         c.state = 'answered';
         for (const contact of answer.contacts) this.add(contact, c.round + 1);
         if (answer.stop) this.finish('stopped');
+        else if (c === this.targetCandidate) this.finish('found');
         else this.pump();
       },
       () => {
