@@ -97,6 +97,28 @@ class NodeSigningKey implements SigningKey {
   }
 }
 
+// The peer's public key of a Noise handshake serves two DH operations in a row (its ephemeral key:
+// ee, then es or se), so the last few imports are kept, compared by bytes. Each import is a
+// KeyObject, whose native handle the garbage collector pays for too.
+const DH_PEER_CACHE = 4; // entries
+const dhPeerBytes: Uint8Array[] = [];
+const dhPeerKeys: KeyObject[] = [];
+let dhPeerNext = 0;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < KEY_LEN; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function dhPeerKey(raw: Uint8Array): KeyObject {
+  for (let i = 0; i < dhPeerBytes.length; i++) if (sameBytes(dhPeerBytes[i]!, raw)) return dhPeerKeys[i]!;
+  const key = importPublic('X25519', raw);
+  dhPeerBytes[dhPeerNext] = raw.slice();
+  dhPeerKeys[dhPeerNext] = key;
+  dhPeerNext = (dhPeerNext + 1) % DH_PEER_CACHE;
+  return key;
+}
+
 class NodeDhKey implements DhKey {
   readonly publicKey: Uint8Array;
   readonly #key: KeyObject;
@@ -108,7 +130,7 @@ class NodeDhKey implements DhKey {
 
   dh(peerPublicKey: Uint8Array): Uint8Array {
     checkBytes(peerPublicKey, KEY_LEN, 'x25519 public key');
-    const peer = importPublic('X25519', peerPublicKey);
+    const peer = dhPeerKey(peerPublicKey);
     let shared: Buffer;
     try {
       shared = diffieHellman({ privateKey: this.#key, publicKey: peer });
@@ -126,6 +148,14 @@ class NodeDhKey implements DhKey {
   }
 }
 
+/**
+ * Messages a key encrypts or decrypts from its raw bytes before it becomes a KeyObject. A secret
+ * KeyObject saves ~6% per 64-byte seal, but it costs ~5 us to make and its native handle is extra
+ * work for every garbage collection; most keys never see that many messages (a Noise handshake
+ * uses each of its keys once or twice, a DHT session carries a few requests).
+ */
+const RAW_KEY_USES = 16;
+
 /*
  * Empty associated data (every Veil transport message) skips setAAD: ChaCha20-Poly1305 with no
  * AAD call authenticates exactly as with an empty one (RFC 8439 §2.8: the AAD and its padding are
@@ -133,11 +163,22 @@ class NodeDhKey implements DhKey {
  * ~2 us per message, a few percent of a 64 KiB message's CPU on each side.
  */
 class NodeAead implements Aead {
-  readonly #key: KeyObject; // a secret KeyObject saves ~6% per 64-byte seal over a raw Buffer key
+  #raw: Uint8Array | null;
+  #key: KeyObject | null = null;
+  #uses = 0;
 
   constructor(key: Uint8Array) {
     checkBytes(key, KEY_LEN, 'chacha20-poly1305 key');
-    this.#key = createSecretKey(key);
+    this.#raw = key.slice(); // a copy (the caller may reuse its array), not in Buffer's shared pool
+  }
+
+  /** The key for the next cipher: the raw bytes for the first RAW_KEY_USES messages, then a KeyObject. */
+  #cipherKey(): KeyObject | Uint8Array {
+    if (this.#key !== null) return this.#key;
+    if (++this.#uses <= RAW_KEY_USES) return this.#raw!;
+    this.#key = createSecretKey(this.#raw!);
+    this.#raw = null;
+    return this.#key;
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
@@ -156,7 +197,7 @@ class NodeAead implements Aead {
     checkBytes(plaintext, undefined, 'plaintext');
     checkBytes(ad, undefined, 'ad');
     const end = checkOutput(out, offset, plaintext.length + TAG_LEN);
-    const cipher = createCipheriv('chacha20-poly1305', this.#key, nonce, { authTagLength: TAG_LEN });
+    const cipher = createCipheriv('chacha20-poly1305', this.#cipherKey(), nonce, { authTagLength: TAG_LEN });
     if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
     const body = cipher.update(plaintext);
     const tail = cipher.final(); // empty for a stream cipher, but part of the API contract
@@ -174,7 +215,7 @@ class NodeAead implements Aead {
     checkBytes(nonce, NONCE_LEN, 'nonce');
     checkBytes(plaintext, undefined, 'plaintext');
     checkBytes(ad, undefined, 'ad');
-    const cipher = createCipheriv('chacha20-poly1305', this.#key, nonce, { authTagLength: TAG_LEN });
+    const cipher = createCipheriv('chacha20-poly1305', this.#cipherKey(), nonce, { authTagLength: TAG_LEN });
     if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
     const body = cipher.update(plaintext);
     const tail = cipher.final(); // empty for a stream cipher, but part of the API contract
@@ -198,7 +239,9 @@ class NodeAead implements Aead {
       );
     }
     const ctLen = ciphertextAndTag.length - TAG_LEN;
-    const decipher = createDecipheriv('chacha20-poly1305', this.#key, nonce, { authTagLength: TAG_LEN });
+    const decipher = createDecipheriv('chacha20-poly1305', this.#cipherKey(), nonce, {
+      authTagLength: TAG_LEN,
+    });
     decipher.setAuthTag(ciphertextAndTag.subarray(ctLen));
     if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: ctLen });
     const body = decipher.update(ciphertextAndTag.subarray(0, ctLen));
