@@ -63,8 +63,13 @@ interface Entry {
   stream: MuxStream | undefined;
 }
 
-/** Messages at least this large are built in the reused buffer (when reuse is allowed). */
-const REUSE_FROM_BYTES = 4096;
+/**
+ * Messages at least this large are built in the reused buffer (when reuse is allowed). The buffer
+ * is maxMessageBytes (64 KiB) and lives as long as the session, so the threshold keeps it to
+ * sessions that move bulk data: at 4 KiB, the DHT's 3-4 KiB answers gave a third of all sessions
+ * one, 159 MB at 1,000 simulated nodes (1.6 GB at 10,000).
+ */
+const REUSE_FROM_BYTES = 16 * 1024;
 
 export interface PlannedMessage {
   message: Uint8Array;

@@ -188,7 +188,7 @@ export class Veil {
           mux: this.muxInit,
           log: this.runtime.log,
           metrics: this.runtime.metrics,
-          onGone: (s) => this.sessions.delete(s),
+          onGone: this.sessionGone,
         });
         this.sessions.add(session);
         settle(undefined, session);
@@ -201,6 +201,14 @@ export class Veil {
     this.handshakes.add(handshake);
     handshake.start();
   }
+
+  /**
+   * One callback for every session, not a closure made in run(): that one would keep run()'s scope
+   * alive, and with it the finished handshake (Noise state, ephemeral key) for the session's life.
+   */
+  private readonly sessionGone = (s: VeilSession): void => {
+    this.sessions.delete(s);
+  };
 
   private settled(handshake: VeilHandshake, inbound: boolean): void {
     this.handshakes.delete(handshake);
