@@ -60,4 +60,11 @@ export const DEFAULTS = {
   /** Bytes we queue to one peer beyond the stream's own buffer before dropping gossip and messages. */
   maxQueuedBytes: 4 * 1024 * 1024,
   openTimeoutMs: 10_000,
+  /**
+   * Pub/sub peers a node keeps at most. Every pub/sub stream pins its Veil session (an idle DHT
+   * session is closed, one carrying an application stream is not), so without a bound the nodes
+   * everyone discovers first (the earliest providers of a topic) fill their session pools and
+   * refuse everyone else. Beyond it, new inbound streams are refused and no more are opened.
+   */
+  maxPeers: 48,
 } as const;

@@ -121,7 +121,8 @@ export class PubSub {
     this.seqno = Math.floor(this.runtime.clock.wallNow()) * 1024;
     this.components.node.handle(PUBSUB_PROTOCOL, (stream, peer) => this.inbound(stream, peer));
     this.unsubscribePeers = this.components.node.onPeer((event, id) => {
-      if (event === 'up' && this.topics.size > 0) this.peer(id).open(this.components.node);
+      if (event === 'up' && this.topics.size > 0 && this.hasRoomFor(id.toString()))
+        this.peer(id).open(this.components.node);
     });
     const tick = (): void => {
       if (!this.running) return;
@@ -228,6 +229,10 @@ export class PubSub {
   // Peers and streams
   // -------------------------------------------------------------------------------------------
 
+  private hasRoomFor(id: string): boolean {
+    return this.peers.has(id) || this.peers.size < this.opts.maxPeers;
+  }
+
   private peer(nodeId: NodeId): Peer {
     const id = nodeId.toString();
     let p = this.peers.get(id);
@@ -264,6 +269,11 @@ export class PubSub {
   private inbound(stream: Connection, info: RealmPeerInfo): void {
     const until = this.banned.get(info.nodeId.toString());
     if (!this.running || (until !== undefined && until > this.runtime.clock.now())) {
+      stream.close();
+      return;
+    }
+    if (!this.hasRoomFor(info.nodeId.toString())) {
+      this.runtime.metrics.count('pubsub.peers_full');
       stream.close();
       return;
     }
@@ -311,7 +321,7 @@ export class PubSub {
 
   private broadcast(body: Uint8Array): void {
     const { node } = this.components;
-    for (const id of node.connectedPeers()) this.peer(id);
+    for (const id of node.connectedPeers()) if (this.hasRoomFor(id.toString())) this.peer(id);
     for (const p of this.peers.values()) p.send(body, node);
   }
 
@@ -349,8 +359,8 @@ export class PubSub {
     return dht.findProviders(this.topicKey(topic), { max: this.opts.discoveryPeers }).then(
       (providers) => {
         if (!this.running) return 0;
-        for (const pr of providers) {
-          if (pr.nodeId === this.selfId) continue;
+        for (const pr of this.sample([...providers], providers.length)) {
+          if (pr.nodeId === this.selfId || !this.hasRoomFor(pr.nodeId)) continue;
           const p = this.peer(NodeId.parse(pr.nodeId));
           if (p.topics.size < MAX_PEER_TOPICS) p.topics.add(topic);
           p.open(this.components.node);
@@ -548,7 +558,7 @@ export class PubSub {
     return [...f.peers];
   }
 
-  private sample(ids: string[], n: number): string[] {
+  private sample<T>(ids: T[], n: number): T[] {
     for (let i = ids.length - 1; i > 0; i--) {
       const j = this.rng.int(i + 1);
       [ids[i], ids[j]] = [ids[j]!, ids[i]!];
