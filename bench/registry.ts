@@ -122,4 +122,23 @@ export const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
       'loopback (Veil, one stream per call), 32 in flight for 10 s; latency and caller CPU per call',
     run: async (opts) => (await import('./realm.js')).benchRpc({ progress: opts.progress }),
   }),
+  content: async () => {
+    const m = await import('./content.js');
+    return {
+      summary:
+        'Saga retrieval by CID. live: two processes on loopback (valhalla bootstrap A, valhalla node B), a ' +
+        'random file put on A and got on B through ctl put-content/get-content (--live-mib, default 1,100): ' +
+        'wall ms and MiB/s, SHA-256 checked. sim: N nodes (--nodes, default 1000,10000) with Veil, DHT and ' +
+        'Saga, lognormal latency (median 40 ms), 100 Mbit/s links; 5 publishers of 1 MiB objects, 50 fetches ' +
+        'from random nodes: virtual ms to first byte and completion, MiB per virtual s, providers tried, and ' +
+        'wall/CPU ms of simulator per fetch. --skip live|sim',
+      run: (opts) =>
+        m.benchContent({
+          nodes: m.parseList(opts.params.nodes, 'nodes', 10, 100_000),
+          liveMiB: m.parseList(opts.params['live-mib'], 'live-mib', 1, 4096),
+          skip: opts.params.skip,
+          progress: opts.progress,
+        }),
+    };
+  },
 };

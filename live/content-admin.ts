@@ -59,10 +59,11 @@ export function contentCommands(saga: Saga): ExtraAdminCommands {
           throw new AdminRequestError(`cannot read ${path}: ${err.code ?? err.message}`);
         });
         const chunkSizeBytes = optionalInt(args, 'chunkSizeBytes');
-        const r = await saga.publish(
-          new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-          chunkSizeBytes ? { chunkSizeBytes } : {},
-        );
+        const token = typeof args.token === 'string' ? args.token : undefined;
+        const r = await saga.publish(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+          ...(chunkSizeBytes ? { chunkSizeBytes } : {}),
+          ...(token ? { token } : {}),
+        });
         return {
           cid: r.cid.toString(),
           sizeBytes: r.sizeBytes,

@@ -14,12 +14,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRequest } from '../cli/admin-client.js';
 import { reserveFreePorts, waitFor } from '../live/testing.js';
 import { defaultCrypto } from '../stack/crypto/select.js';
-import { chunkContent } from '../stack/saga/index.js';
+import { identityFromSeed } from '../stack/identity/identity.js';
+import { NodeId } from '../stack/identity/node-id.js';
+import { issueToken } from '../stack/rune/index.js';
+import { CONTENT_RESOURCE_PREFIX, chunkContent, PUBLISH_ABILITY } from '../stack/saga/index.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 const HOST = '127.0.0.1';
 const exec = promisify(execFile);
 
+const AUTHORITY = identityFromSeed(new Uint8Array(32).fill(42));
 const root = mkdtempSync(join(tmpdir(), 'valhalla-content-'));
 const children: ChildProcess[] = [];
 const admins: string[] = [];
@@ -44,9 +48,15 @@ describe('content between OS processes', () => {
         i === 0
           ? ['bootstrap', '--listen', `${HOST}:${ports[0]}`, '--data', dir]
           : ['node', '--listen', `${HOST}:${ports[i]}`, '--bootstrap', `${HOST}:${ports[0]}`, '--data', dir];
-      const child = spawn(process.execPath, [CLI, ...args, '--chunk-size', '64KiB', '--log-format', 'json'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      // Node 2 publishes only under a capability from AUTHORITY.
+      const policy = i === 2 ? ['--publish-issuer', AUTHORITY.nodeId.toString()] : [];
+      const child = spawn(
+        process.execPath,
+        [CLI, ...args, ...policy, '--chunk-size', '64KiB', '--log-format', 'json'],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       child.stderr!.resume();
       children.push(child);
       admins.push(join(dir, 'admin.sock'));
@@ -106,5 +116,34 @@ describe('content between OS processes', () => {
     expect(readdirSync(root).filter((n) => n.endsWith('.valhalla-part'))).toEqual([]);
     const noFile = await ctl(1, 'put-content', join(root, 'does-not-exist'));
     expect(noFile.code).toBe(2);
+  }, 60_000);
+
+  it('a node that requires a publish capability refuses put-content without one and accepts a valid token', async () => {
+    const file = join(root, 'policy.bin');
+    writeFileSync(file, randomBytes(1000));
+    const without = await ctl(2, 'put-content', file);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toContain('PublishRefusedError');
+    const self = await adminRequest(admins[2]!, 'self');
+    if (!self.ok) throw new Error(`self: ${self.error.message}`);
+    const nodeId = NodeId.parse(self.result.nodeId as string);
+    const grant = (audience: NodeId) =>
+      issueToken(AUTHORITY, {
+        audience,
+        resources: [`${CONTENT_RESOURCE_PREFIX}*`],
+        abilities: [PUBLISH_ABILITY],
+        notBeforeMs: Date.now() - 60_000,
+        expiresMs: Date.now() + 3_600_000,
+      }).toText();
+    const foreignFile = join(root, 'foreign-token.txt');
+    writeFileSync(foreignFile, grant(AUTHORITY.nodeId));
+    const foreign = await ctl(2, 'put-content', file, '--token', foreignFile);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain('wrong-audience');
+    const tokenFile = join(root, 'token.txt');
+    writeFileSync(tokenFile, grant(nodeId));
+    const ok = await ctl(2, 'put-content', file, '--token', tokenFile);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.trim()).toMatch(/^bafkrei/);
   }, 60_000);
 });

@@ -34,6 +34,8 @@ export const command: Command = {
       save: { type: 'boolean', help: 'also write reports/bench-<name>.json with machine info' },
       nodes: { type: 'string', arg: 'N', help: 'network size, for benchmarks that take one' },
       mtu: { type: 'string', arg: 'N', help: 'TUN MTU, for bench tun' },
+      'live-mib': { type: 'string', arg: 'N[,N]', help: 'object sizes in MiB, for bench content live' },
+      skip: { type: 'string', arg: 'live|sim', help: 'leave out a part, for bench content' },
     },
     details: `Benchmarks: ${Object.keys(BENCHMARKS).join(', ')}.\nExample: valhalla bench scheduler --json`,
   },
@@ -50,7 +52,12 @@ export const command: Command = {
     io.err(`bench ${name}: ${bench.summary}\n`);
     const figures = await bench.run({
       progress: (line) => io.err(`  ${line}\n`),
-      params: { nodes: stringFlag(parsed, 'nodes'), mtu: stringFlag(parsed, 'mtu') },
+      params: {
+        nodes: stringFlag(parsed, 'nodes'),
+        mtu: stringFlag(parsed, 'mtu'),
+        'live-mib': stringFlag(parsed, 'live-mib'),
+        skip: stringFlag(parsed, 'skip'),
+      },
     });
     if (parsed.values.json) io.out(`${JSON.stringify(figures)}\n`);
     else io.out(table(name, figures, bench.anchors));

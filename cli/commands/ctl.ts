@@ -91,19 +91,20 @@ function contentArgs(cmd: string, parsed: Parsed): Record<string, unknown> {
   if (cmd === 'put-content') {
     const path = resolve(parsed.positionals[1]!);
     if (!existsSync(path)) throw new UsageError(`put-content: no such file: ${path}`);
+    const withToken = { path, ...callArgs(parsed) };
     const chunk = stringFlag(parsed, 'chunk-size');
-    if (chunk === undefined) return { path };
+    if (chunk === undefined) return withToken;
     const chunkSizeBytes = parseSizeBytes(chunk);
     if (chunkSizeBytes === undefined)
       throw new UsageError(`--chunk-size: expected a size such as 256KiB, got "${chunk}"`);
-    return { path, chunkSizeBytes };
+    return { ...withToken, chunkSizeBytes };
   }
   const out = stringFlag(parsed, 'out');
   if (out === undefined) throw new UsageError('get-content: name the output file with -o FILE');
   return { out: resolve(out), provide: parsed.values.provide === true };
 }
 
-/** call: the token file's text, read here (the node reads no files on our behalf). */
+/** call, put-content: the token file's text, read here (the node reads no files on our behalf). */
 function callArgs(parsed: Parsed): Record<string, unknown> {
   const file = stringFlag(parsed, 'token');
   if (file === undefined) return {};
@@ -156,7 +157,11 @@ export const command: Command = {
       out: { type: 'string', short: 'o', arg: 'FILE', help: 'get-content: where to write the content' },
       provide: { type: 'boolean', help: 'get-content: announce this node as a provider afterwards' },
       'chunk-size': { type: 'string', arg: 'SIZE', help: "put-content: chunk size (default: the node's)" },
-      token: { type: 'string', arg: 'FILE', help: 'call: a Rune token file (valhalla token issue/delegate)' },
+      token: {
+        type: 'string',
+        arg: 'FILE',
+        help: 'call, put-content: a Rune token file (valhalla token issue/delegate), for methods and nodes that require one',
+      },
       count: { type: 'string', arg: 'N', help: 'subscribe: exit after N messages' },
       timeout: {
         type: 'string',

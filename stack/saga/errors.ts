@@ -82,6 +82,13 @@ export class ContentUnavailableError extends SagaError {
 /** A publish refused at the boundary: a capability token is required and none valid came with it. */
 export class PublishRefusedError extends SagaError {
   override name = 'PublishRefusedError';
+  /** Rune's refusal code ('expired', 'wrong-audience', ...), or 'missing' when no token came. */
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The Saga component is not started (or was stopped). */

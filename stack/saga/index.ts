@@ -29,6 +29,13 @@ export {
 export { sagaOnNode } from './on-node.js';
 export type { SagaPeerInfo, SagaProvider, SagaRouting, SagaStreams } from './ports.js';
 export {
+  CONTENT_RESOURCE_PREFIX,
+  PUBLISH_ABILITY,
+  type PublishAuthorizer,
+  type PublishPolicy,
+  publishAuthorizer,
+} from './publish-policy.js';
+export {
   type FetchFailure,
   type FetchResult,
   type PublishResult,

@@ -25,6 +25,7 @@ import { ContentUnavailableError, SagaStateError } from './errors.js';
 import { type FetchOptions, FetchSession, type FetchStats } from './fetch.js';
 import { checkChunkSize, chunkContent, decodeManifest, type Manifest } from './manifest.js';
 import type { SagaRouting, SagaStreams } from './ports.js';
+import type { PublishAuthorizer } from './publish-policy.js';
 import { serveStream } from './server.js';
 import { type BlockStore, MemoryBlockStore, storeFull } from './store.js';
 
@@ -62,6 +63,8 @@ export interface SagaInit {
   suspectMs?: number;
   /** Streams served at once. Default 64. */
   maxServing?: number;
+  /** Checked before every publish (publish-policy.ts); throws PublishRefusedError to refuse. */
+  authorizePublish?: PublishAuthorizer;
 }
 
 export interface PublishResult {
@@ -91,7 +94,8 @@ export type FetchFailure = Error & { stats?: FetchStats };
 export class Saga {
   readonly store: BlockStore;
   private readonly crypto: CryptoBackend;
-  private readonly opts: Required<Omit<SagaInit, 'storeLimitBytes'>>;
+  private readonly opts: Required<Omit<SagaInit, 'storeLimitBytes' | 'authorizePublish'>>;
+  private readonly authorizePublish: PublishAuthorizer | undefined;
   private readonly suspects = new Map<string, number>();
   private readonly serving = { count: 0 };
   private running = false;
@@ -102,6 +106,7 @@ export class Saga {
   ) {
     this.crypto = c.crypto ?? defaultCrypto();
     this.store = c.store ?? new MemoryBlockStore({ limitBytes: init.storeLimitBytes });
+    this.authorizePublish = init.authorizePublish;
     this.opts = {
       chunkSizeBytes: checkChunkSize(init.chunkSizeBytes ?? DEFAULT_CHUNK_SIZE),
       parallel: init.parallel ?? DEFAULT_PARALLEL,
@@ -145,9 +150,16 @@ export class Saga {
    */
   async publish(
     content: Uint8Array,
-    opts: { chunkSizeBytes?: number; announce?: boolean } = {},
+    opts: { chunkSizeBytes?: number; announce?: boolean; token?: string | Uint8Array } = {},
   ): Promise<PublishResult> {
     const chunked = chunkContent(this.crypto, content, opts.chunkSizeBytes ?? this.opts.chunkSizeBytes);
+    // The boundary: refused before anything is stored or announced.
+    if (this.authorizePublish) {
+      this.authorizePublish({
+        cid: chunked.root,
+        ...(opts.token !== undefined ? { token: opts.token } : {}),
+      });
+    }
     await this.store.put(chunked.blocks);
     this.c.runtime.metrics.count('saga.publish');
     const announced =
