@@ -99,10 +99,14 @@ export const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
         'IPv6 over the overlay on real TUN devices in network namespaces (root): the line A - B - C, C ' +
         'peering only with B; ping6 RTT (100 pings, 20 ms apart; median, p99) and one-stream TCP ' +
         '(iperf3, 8 s; Mbit = 10^6 bits/s as received) A-B and A-C; then Yggdrasil (Debian package) on ' +
-        'the same line in the same run when installed. --mtu N sets the Valhalla TUN MTU',
+        'the same line in the same run when installed. --mtu N sets the Valhalla TUN MTU; --only ab measures Valhalla A-B alone',
       anchors: m.TUN_ANCHORS,
       run: (opts) =>
-        m.benchTun({ progress: opts.progress, mtu: opts.params.mtu ? Number(opts.params.mtu) : undefined }),
+        m.benchTun({
+          progress: opts.progress,
+          mtu: opts.params.mtu ? Number(opts.params.mtu) : undefined,
+          only: m.parseOnly(opts.params.only),
+        }),
     };
   },
   pubsub: async () => {

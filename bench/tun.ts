@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { UsageError } from '../cli/errors.js';
 import { hasCommand, NetnsLab, waitForLine, whyNoNetns } from './netns.js';
 import type { Figures } from './registry.js';
 import { type Line, makeLine, pingUntilUp, startValhalla, startYggdrasil } from './tun-line.js';
@@ -45,8 +46,12 @@ function pingStats(lab: NetnsLab, ns: string, addr: string): { median: number; p
   return { median: quantile(rtts, 0.5), p99: quantile(rtts, 0.99), lost: PINGS - rtts.length };
 }
 
+/** TCP retransmits the last iperf3 sender counted (undefined with our own sender). */
+let lastRetransmits: number | undefined;
+
 /** One TCP stream from ns `from` to addr in ns `to`, in Mbit/s (10^6 bits) as the receiver counted. */
 async function tcpMbit(lab: NetnsLab, from: string, to: string, addr: string): Promise<number> {
+  lastRetransmits = undefined;
   if (hasCommand('iperf3')) {
     const server = lab.spawn(to, 'iperf3', ['-s', '-1', '--forceflush', '-B', addr, '-p', '5201']);
     await waitForLine(server, /Server listening/, 10_000);
@@ -54,7 +59,10 @@ async function tcpMbit(lab: NetnsLab, from: string, to: string, addr: string): P
       timeoutMs: (IPERF_SECONDS + 30) * 1000,
     });
     await lab.stop(server);
-    const j = JSON.parse(out) as { end: { sum_received: { bits_per_second: number } } };
+    const j = JSON.parse(out) as {
+      end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits?: number } };
+    };
+    lastRetransmits = j.end.sum_sent.retransmits;
     return j.end.sum_received.bits_per_second / 1e6;
   }
   // Our own sender: 1 GiB of zeros through node:net, timed by the receiver.
@@ -71,26 +79,53 @@ async function tcpMbit(lab: NetnsLab, from: string, to: string, addr: string): P
   return Number((await waitForLine(server, /^mbit /, 120_000)).split(' ')[1]);
 }
 
+/** Which part of the bench to run: everything, or Valhalla A-B alone (`--only ab`). */
+export type TunBenchPart = 'all' | 'ab';
+
+export function parseOnly(v: string | undefined): TunBenchPart {
+  if (v === undefined || v === 'all') return 'all';
+  if (v === 'ab') return 'ab';
+  throw new UsageError(`--only takes ab (Valhalla A-B alone) or all, not '${v}'`);
+}
+
 async function measure(
   lab: NetnsLab,
   line: Line,
   label: string,
   progress: (l: string) => void,
+  only: TunBenchPart = 'all',
 ): Promise<Figures> {
   const { ns, addr } = line;
+  const r = (x: number, d = 3): number => Number(x.toFixed(d));
   await pingUntilUp(lab, ns.a, addr.b, 20_000);
+  if (only === 'ab') {
+    progress(`${label}: ping6 A-B (${PINGS})`);
+    const ab = pingStats(lab, ns.a, addr.b);
+    progress(`${label}: iperf3 A-B, ${IPERF_SECONDS} s`);
+    const mbitAB = await tcpMbit(lab, ns.a, ns.b, addr.b);
+    return {
+      [`${label}MbitAB`]: Math.round(mbitAB),
+      ...(lastRetransmits === undefined ? {} : { [`${label}RetransmitsAB`]: lastRetransmits }),
+      [`${label}RttMsAB`]: r(ab.median),
+      [`${label}RttP99MsAB`]: r(ab.p99),
+      [`${label}PingLost`]: ab.lost,
+    };
+  }
   await pingUntilUp(lab, ns.a, addr.c, 20_000);
   progress(`${label}: ping6 A-B and A-C (${PINGS} each)`);
   const ab = pingStats(lab, ns.a, addr.b);
   const ac = pingStats(lab, ns.a, addr.c);
   progress(`${label}: iperf3 A-B, ${IPERF_SECONDS} s`);
   const mbitAB = await tcpMbit(lab, ns.a, ns.b, addr.b);
+  const retransAB = lastRetransmits;
   progress(`${label}: iperf3 A-C, ${IPERF_SECONDS} s`);
   const mbitAC = await tcpMbit(lab, ns.a, ns.c, addr.c);
-  const r = (x: number, d = 3): number => Number(x.toFixed(d));
+  const retransAC = lastRetransmits;
   return {
     [`${label}MbitAB`]: Math.round(mbitAB),
     [`${label}MbitAC`]: Math.round(mbitAC),
+    ...(retransAB === undefined ? {} : { [`${label}RetransmitsAB`]: retransAB }),
+    ...(retransAC === undefined ? {} : { [`${label}RetransmitsAC`]: retransAC }),
     [`${label}RttMsAB`]: r(ab.median),
     [`${label}RttP99MsAB`]: r(ab.p99),
     [`${label}RttMsAC`]: r(ac.median),
@@ -113,7 +148,11 @@ async function withLine(
   }
 }
 
-export async function benchTun(opts: { progress: (l: string) => void; mtu?: number }): Promise<Figures> {
+export async function benchTun(opts: {
+  progress: (l: string) => void;
+  mtu?: number;
+  only?: TunBenchPart;
+}): Promise<Figures> {
   const why = whyNoNetns();
   if (why) throw new Error(`bench tun ${why}`);
   const { progress } = opts;
@@ -124,8 +163,9 @@ export async function benchTun(opts: { progress: (l: string) => void; mtu?: numb
     await withLine(
       (lab, dir) => startValhalla(lab, makeLine(lab), dir, { mtu: opts.mtu }),
       async (lab, line) => {
-        const f = await measure(lab, line, 'valhalla', progress);
+        const f = await measure(lab, line, 'valhalla', progress, opts.only);
         f.valhallaMtu = Number(lab.run(line.ns.a, 'cat', ['/sys/class/net/vh0/mtu']).trim());
+        if (opts.only === 'ab') return f;
         // The floor under both overlays: the veth itself, same run.
         progress('raw veth A-B: ping and iperf3 over the underlay');
         const raw = pingStats(lab, line.ns.a, line.under.b1);
@@ -135,7 +175,8 @@ export async function benchTun(opts: { progress: (l: string) => void; mtu?: numb
       },
     ),
   );
-  if (hasCommand('yggdrasil')) {
+  if (opts.only === 'ab') progress('--only ab: no raw veth, no Yggdrasil');
+  else if (hasCommand('yggdrasil')) {
     progress('yggdrasil: the same line, one yggdrasil per namespace');
     try {
       Object.assign(

@@ -43,7 +43,7 @@ const UV_POLL = 8; // uv_handle_type
 
 /** libuv's poll watcher on Node's default loop. */
 interface Uv {
-  watch(fd: number, onReadable: () => void): { stop(): void };
+  watch(fd: number, onReadable: () => void): { pause(): void; resume(): void; stop(): void };
 }
 
 let uv: Uv | null | undefined;
@@ -71,6 +71,12 @@ function loadUv(koffi: typeof import('koffi')): Uv | null {
         const cb = koffi.register(() => onReadable(), koffi.pointer(PollCb));
         if (pollStart(handle, POLLIN, cb) !== 0) throw new Error('uv_poll_start failed');
         return {
+          pause() {
+            pollStop(handle);
+          },
+          resume() {
+            if (pollStart(handle, POLLIN, cb) !== 0) throw new Error('uv_poll_start failed');
+          },
           stop() {
             pollStop(handle);
             close(handle, null); // the handle's 160 bytes stay allocated: libuv may touch them until closed
@@ -141,7 +147,8 @@ class LiveTun implements TunDevice {
   private slabAt = 0;
   private readonly pollfd = new Uint8Array(8); // struct pollfd { int fd; short events; short revents; }
   private waiting = false;
-  private watcher: { stop(): void } | undefined;
+  private watcher: { pause(): void; resume(): void; stop(): void } | undefined;
+  private paused = false;
 
   constructor(
     private readonly c: Libc,
@@ -179,11 +186,21 @@ class LiveTun implements TunDevice {
     this.drain();
   };
 
+  setPaused(paused: boolean): void {
+    if (paused === this.paused || this.closed) return;
+    this.paused = paused;
+    if (this.watcher) {
+      if (paused) this.watcher.pause();
+      else this.watcher.resume();
+    } else if (!paused && this.handler) this.pump();
+  }
+
   /** Read up to BATCH packets; true when the device is empty (or gone). */
   private drain(): boolean {
     if (this.closed) return true;
     const { c } = this;
     for (let i = 0; i < BATCH; i++) {
+      if (this.paused) return true; // setPaused(false) starts reading again
       if (this.slab.length - this.slabAt < TUN_HEADROOM + this.mtu) {
         this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
         this.slabAt = 0;
@@ -208,7 +225,7 @@ class LiveTun implements TunDevice {
 
   /** Without libuv's poll: drain, then let a poll() on koffi's worker thread say when to go on. */
   private pump = (): void => {
-    if (this.closed) return;
+    if (this.closed || this.paused) return;
     if (!this.drain()) {
       setImmediate(this.pump);
       return;
@@ -217,7 +234,7 @@ class LiveTun implements TunDevice {
     this.waiting = true;
     this.c.poll.async(this.pollfd, 1, POLL_MS, () => {
       this.waiting = false;
-      this.pump();
+      this.pump(); // paused meanwhile: setPaused(false) pumps
     });
   };
 

@@ -39,8 +39,30 @@ export class MemoryTun implements TunDevice {
     buf.set(packet, TUN_HEADROOM);
     const p = buf.subarray(TUN_HEADROOM);
     this.clock.setTimer(0, () => {
-      if (!this.closed) this.handler?.onPacket(p);
+      this.queue.push(p);
+      this.deliver();
     });
+  }
+
+  /** Packets the host sent that the service has not read (held while paused, as a kernel queue). */
+  private queue: Uint8Array[] = [];
+  private paused = false;
+  /** Times the service paused reading. */
+  pauses = 0;
+
+  setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    if (paused) this.pauses++;
+    else this.clock.setTimer(0, () => this.deliver());
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  private deliver(): void {
+    while (!this.paused && !this.closed && this.queue.length > 0) this.handler?.onPacket(this.queue.shift()!);
   }
 
   write(packet: Uint8Array): boolean {

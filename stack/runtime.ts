@@ -260,6 +260,12 @@ export interface TunDevice {
   setHandler(handler: TunHandler): void;
   /** Hand one IP packet to the host. False when it was dropped (device gone or full). */
   write(packet: Uint8Array): boolean;
+  /**
+   * Stop (true) or resume (false) reading packets from the host. The TUN service pauses while a
+   * route's stream is over its high-water mark, so the host's queue and its TCP pace the sender
+   * instead of packets being dropped. A device without it keeps reading.
+   */
+  setPaused?(paused: boolean): void;
   /** Remove the device. Idempotent. */
   close(): void;
 }

@@ -36,6 +36,11 @@ export const command: Command = {
       mtu: { type: 'string', arg: 'N', help: 'TUN MTU, for bench tun' },
       'live-mib': { type: 'string', arg: 'N[,N]', help: 'object sizes in MiB, for bench content live' },
       skip: { type: 'string', arg: 'live|sim', help: 'leave out a part, for bench content' },
+      only: {
+        type: 'string',
+        arg: 'PART',
+        help: 'bench tun: ab = Valhalla ping and iperf3 A-B only (quick A/B comparisons of builds)',
+      },
     },
     details: `Benchmarks: ${Object.keys(BENCHMARKS).join(', ')}.\nExample: valhalla bench scheduler --json`,
   },
@@ -57,6 +62,7 @@ export const command: Command = {
         mtu: stringFlag(parsed, 'mtu'),
         'live-mib': stringFlag(parsed, 'live-mib'),
         skip: stringFlag(parsed, 'skip'),
+        only: stringFlag(parsed, 'only'),
       },
     });
     if (parsed.values.json) io.out(`${JSON.stringify(figures)}\n`);

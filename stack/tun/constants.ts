@@ -17,5 +17,12 @@ export const RELAY_FANOUT = 3; // next hops tried per circuit when the destinati
 /** Packets held per destination while its route is being found. */
 export const PENDING_MAX_PACKETS = 64;
 export const PENDING_MAX_BYTES = 1024 * 1024;
-/** Bytes queued on a route's stream past its high-water mark before packets are dropped. */
+/**
+ * Bytes queued on a route's stream past its high-water mark before the service stops reading the
+ * device until the stream drains (backpressure; see TunService.pauseFor).
+ */
+export const PAUSE_QUEUED_BYTES = 512 * 1024;
+/** A route that keeps the device paused this long without draining is dropped from instead. */
+export const PAUSE_MAX_MS = 500;
+/** Bytes queued on a route's stream past its high-water mark before packets are dropped (a device that cannot pause). */
 export const MAX_QUEUED_BYTES = 2 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIpv6 } from '../identity/address.js';
+import type { Connection } from '../runtime.js';
 import { encodeRelayRequest, RELAY_PROTOCOL, RelayStatus, TUN_PROTOCOL } from './codec.js';
 import { HeadReader } from './head-reader.js';
 import { IPV6_HEADER_LEN, icmpv6Checksum } from './ipv6.js';
@@ -26,6 +27,54 @@ describe('TunService', () => {
     ]);
     // b answered on the stream a opened rather than opening its own.
     expect(b.svc.counts.get('route_direct')).toBe(1);
+  });
+
+  it('pauses reading the device while the stream is over its high-water mark, and drops nothing', async () => {
+    const m = new Mesh();
+    const a = await m.add('a', { pauseQueuedBytes: 32 * 1024, maxQueuedBytes: 64 * 1024 });
+    const b = await m.add('b');
+    await m.link(a, b);
+    const warm = ipv6Packet(a.address, b.address, payload(100));
+    a.tun.inject(warm);
+    await run(m, 10);
+    // 768 kB at once: past the stream's high-water mark (256 KiB) and the 64 KiB a may queue past it;
+    // a pauses at 32 KiB past it, so nothing is dropped.
+    const burst = Array.from({ length: 12 }, (_, i) => ipv6Packet(a.address, b.address, payload(64_000, i)));
+    for (const p of burst) a.tun.inject(p);
+    await run(m, 200);
+    expect(b.tun.written).toEqual([warm, ...burst]);
+    expect(a.tun.pauses).toBeGreaterThan(0);
+    expect(a.svc.counts.get('paused')).toBe(a.tun.pauses);
+    expect(a.svc.counts.get('drop.congested')).toBeUndefined();
+    expect(a.tun.isPaused).toBe(false);
+  });
+
+  it('stops pausing for a stream that does not drain, and drops from it instead', async () => {
+    const m = new Mesh();
+    const a = await m.add('a', { pauseQueuedBytes: 32 * 1024, maxQueuedBytes: 64 * 1024 });
+    const b = await m.add('b');
+    // A stream to b that never drains (a peer that grants no credit).
+    let writes = 0;
+    const stuck = {
+      closed: false,
+      setHandler: () => {},
+      write: () => {
+        writes++;
+        return false;
+      },
+      end: () => {},
+      close: () => {},
+    } as unknown as Connection;
+    a.svc.adopt(stuck, b.identity.nodeId, 'direct', true);
+    for (let i = 0; i < 4; i++) a.tun.inject(ipv6Packet(a.address, b.address, payload(40_000, i)));
+    await run(m, 100);
+    expect(a.tun.isPaused).toBe(true);
+    expect(writes).toBe(1); // paused after the first packet (40 kB > 32 KiB)
+    await run(m, 600);
+    expect(a.svc.counts.get('pause_stalled')).toBe(1);
+    expect(a.tun.isPaused).toBe(false);
+    expect(writes).toBe(2); // the next fits under 64 KiB; the other two are dropped
+    expect(a.svc.counts.get('drop.congested')).toBe(2);
   });
 
   it('reaches a node two hops away through a relay, encrypted end to end, and back', async () => {

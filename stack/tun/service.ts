@@ -10,7 +10,7 @@
  */
 import { addressPrefixMatches, nodeIdToAddressBytes } from '../identity/address.js';
 import { NodeId, xorDistance } from '../identity/node-id.js';
-import { type Connection, type Runtime, TUN_HEADROOM, type TunDevice } from '../runtime.js';
+import { type Connection, type Runtime, type Timer, TUN_HEADROOM, type TunDevice } from '../runtime.js';
 import { equalBytes, toHex } from '../yggdrasil/rpc/bytes.js';
 import {
   CIRCUIT_ID_LEN,
@@ -31,6 +31,8 @@ import {
   DEFAULT_NEGATIVE_CACHE_MS,
   DEFAULT_RESOLVE_TIMEOUT_MS,
   MAX_QUEUED_BYTES,
+  PAUSE_MAX_MS,
+  PAUSE_QUEUED_BYTES,
   PENDING_MAX_BYTES,
   PENDING_MAX_PACKETS,
   RELAY_FANOUT,
@@ -64,12 +66,17 @@ export interface TunServiceInit {
   relay?: boolean;
   /** Bytes a route may queue past its stream's high-water mark before dropping (MAX_QUEUED_BYTES). */
   maxQueuedBytes?: number;
+  /** Bytes a route queues past its stream's high-water mark before the device is paused (PAUSE_QUEUED_BYTES). */
+  pauseQueuedBytes?: number;
 }
 
 /** One way to a destination: a stream that carries packet frames both ways. */
 export class Route {
   queuedBytes = 0;
   blocked = false;
+  /** Held the device paused for PAUSE_MAX_MS without draining: drops, not pauses, until it drains. */
+  stalled = false;
+  pauseTimer: Timer | undefined;
   constructor(
     readonly key: string,
     readonly dest: NodeId,
@@ -101,6 +108,8 @@ export class TunService {
   /** Counters since start (also reported to the Runtime's metrics as tun.<name>). */
   readonly counts = new Map<string, number>();
   private running = false;
+  /** Routes that queued pauseQueuedBytes past their stream's high-water mark; while any has, the device is paused. */
+  private readonly blocked = new Set<Route>();
 
   constructor(
     readonly components: TunServiceComponents,
@@ -114,6 +123,7 @@ export class TunService {
       negativeCacheMs: init.negativeCacheMs ?? DEFAULT_NEGATIVE_CACHE_MS,
       relay: init.relay ?? true,
       maxQueuedBytes: init.maxQueuedBytes ?? MAX_QUEUED_BYTES,
+      pauseQueuedBytes: init.pauseQueuedBytes ?? PAUSE_QUEUED_BYTES,
     };
   }
 
@@ -201,9 +211,43 @@ export class TunService {
     if (!route.stream.write(frame)) {
       route.blocked = true;
       route.queuedBytes += frame.length;
+      if (route.queuedBytes >= this.opts.pauseQueuedBytes && !route.stalled && !this.blocked.has(route))
+        this.pauseFor(route, true);
     }
     this.count('packets_out');
   }
+
+  /**
+   * Backpressure: once a route has queued pauseQueuedBytes past its stream's high-water mark the
+   * device is not read until the stream drains, so packets wait in the host's TUN queue and the
+   * sender's TCP paces itself, instead of being tail-dropped here (a drop halves the sender's
+   * window). Pausing only past a margin keeps the stream fed while the device wakes up again.
+   * MAX_QUEUED_BYTES stays as the backstop for a device that cannot pause, and for a stream that
+   * does not drain within PAUSE_MAX_MS (a stalled or hostile peer must not hold up every other
+   * destination).
+   */
+  private pauseFor(route: Route, blocked: boolean): void {
+    if (blocked) {
+      this.blocked.add(route);
+      route.pauseTimer = this.components.runtime.clock.setTimer(PAUSE_MAX_MS, () => {
+        route.stalled = true;
+        this.count('pause_stalled');
+        this.pauseFor(route, false);
+      });
+    } else {
+      this.blocked.delete(route);
+      route.pauseTimer?.cancel();
+      route.pauseTimer = undefined;
+    }
+    const paused = this.blocked.size > 0;
+    if (paused !== this.paused) {
+      this.paused = paused;
+      if (paused) this.count('paused');
+      this.components.device.setPaused?.(paused);
+    }
+  }
+
+  private paused = false;
 
   private unreachable(p: Uint8Array, code: UnreachableCode): void {
     if (isIcmpv6Error(p)) return; // never answer an error with an error (RFC 4443 §2.4)
@@ -390,7 +434,9 @@ export class TunService {
       },
       onDrain: () => {
         route.blocked = false;
+        route.stalled = false;
         route.queuedBytes = 0;
+        if (this.blocked.has(route)) this.pauseFor(route, false);
       },
       onEnd: () => stream.end(),
       onClose: () => this.closeRoute(route),
@@ -411,6 +457,7 @@ export class TunService {
   }
 
   private closeRoute(route: Route): void {
+    if (this.blocked.has(route)) this.pauseFor(route, false);
     if (this.routes.get(route.key) === route) this.routes.delete(route.key);
     if (!route.stream.closed) route.stream.close();
     if (route.session && !route.session.closed) route.session.close();
