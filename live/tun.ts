@@ -3,12 +3,13 @@
  * poll) and configured with `ip` (address, MTU, link up; the address's prefix route sends
  * fd00::/8 into the device).
  *
- * Packet I/O never touches a thread: the fd is non-blocking and watched by a uv_poll handle on
- * Node's own event loop (libuv's functions are exported by the node binary and reached through
- * koffi too), so readiness comes from the same epoll as sockets; the callback then reads in a
- * synchronous loop (each read a direct syscall, ~1 us) until the device is empty or BATCH packets
- * were read (level-triggered: the loop calls again). Where libuv's symbols cannot be found, one
- * poll() waits on koffi's worker thread instead: one thread round trip per burst, not per packet.
+ * Packet I/O: the fd is non-blocking; reads run in a synchronous loop on the main thread (each
+ * read a direct syscall, ~1 us) until the device is empty or BATCH packets were read. Only when
+ * it is empty does one poll() wait on koffi's worker thread: one thread round trip per burst, not
+ * per packet. VALHALLA_TUN_IO=uv watches the fd with a uv_poll handle on Node's own event loop
+ * instead (libuv's functions are exported by the node binary and reached through koffi too): no
+ * thread, but measured slower (conformance/spec/tun.md §7: the thread's round trip lets packets
+ * gather into larger batches, so fewer mux messages and socket writes per byte).
  * Packets are read straight into slabs and handed out as views (no copy), with TUN_HEADROOM bytes
  * left before each. Writes are synchronous write() calls.
  */
@@ -50,8 +51,8 @@ let uv: Uv | null | undefined;
 
 function loadUv(koffi: typeof import('koffi')): Uv | null {
   if (uv !== undefined) return uv;
-  // VALHALLA_TUN_IO=thread forces the worker-thread poll (for measuring one against the other).
-  if (process.env.VALHALLA_TUN_IO === 'thread') {
+  // The worker-thread poll is the default; VALHALLA_TUN_IO=uv selects libuv's poll (measured slower).
+  if (process.env.VALHALLA_TUN_IO !== 'uv') {
     uv = null;
     return uv;
   }
