@@ -235,23 +235,40 @@ export class RoutingTable {
    */
   closest(target: Uint8Array, count: number): PeerRecord[] {
     const out: PeerRecord[] = [];
+    const buckets = this.buckets;
     const b = this.bucketIndex(target); // 256 when target is our own id: every bucket is "below"
+    // Only as many of a class as are still needed are picked from it (it is never fully sorted
+    // unless all of it is needed): answering FIND_NODE takes one or two entries from the class
+    // above b, which holds most of the table.
     const take = (group: PeerRecord[]): void => {
-      group.sort((x, y) => compareDistance(x.nodeId, y.nodeId, target));
-      for (const r of group) out.push(r);
+      const need = count - out.length;
+      if (need >= group.length || need * 4 >= group.length) {
+        group.sort((x, y) => compareDistance(x.nodeId, y.nodeId, target));
+        for (let i = 0; i < group.length && out.length < count; i++) out.push(group[i]);
+        return;
+      }
+      for (let n = 0; n < need; n++) {
+        let best = n;
+        for (let i = n + 1; i < group.length; i++)
+          if (compareDistance(group[i].nodeId, group[best].nodeId, target) < 0) best = i;
+        const r = group[best];
+        group[best] = group[n];
+        group[n] = r;
+        out.push(r);
+      }
     };
-    const live = (i: number, into: PeerRecord[]): PeerRecord[] => {
-      for (const e of this.buckets[i]?.entries ?? []) if (e.failures === 0) into.push(e.record);
+    const live = (bucket: Bucket | undefined, into: PeerRecord[]): PeerRecord[] => {
+      if (bucket !== undefined) for (const e of bucket.entries) if (e.failures === 0) into.push(e.record);
       return into;
     };
-    if (b < this.buckets.length) take(live(b, []));
+    if (b < buckets.length) take(live(buckets[b], []));
     if (out.length < count) {
       const above: PeerRecord[] = [];
-      for (let i = b + 1; i < this.buckets.length; i++) live(i, above);
+      for (let i = b + 1; i < buckets.length; i++) live(buckets[i], above);
       take(above);
     }
-    for (let i = Math.min(b, this.buckets.length) - 1; i >= 0 && out.length < count; i--) take(live(i, []));
-    if (out.length > count) out.length = count;
+    for (let i = Math.min(b, buckets.length) - 1; i >= 0 && out.length < count; i--)
+      take(live(buckets[i], []));
     return out;
   }
 

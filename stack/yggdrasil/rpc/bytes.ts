@@ -145,11 +145,26 @@ export class Writer {
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Character codes of HEX: entry 2i and 2i+1 spell byte i. */
+const HEX_CODES = Uint8Array.from(HEX.join(''), (c) => c.charCodeAt(0));
+const ID_CODES: number[] = new Array(64).fill(0);
 
+/**
+ * Lower-case hex. A 32-byte id (the common case: every record decoded names one) becomes one flat
+ * string at once; appending two characters at a time made a rope of ~30 cons strings, flattened
+ * (copied again) the first time the text was used as a map key.
+ */
 export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]];
-  return s;
+  if (b.length !== 32) {
+    let s = '';
+    for (let i = 0; i < b.length; i++) s += HEX[b[i]];
+    return s;
+  }
+  for (let i = 0; i < 32; i++) {
+    ID_CODES[2 * i] = HEX_CODES[2 * b[i]];
+    ID_CODES[2 * i + 1] = HEX_CODES[2 * b[i] + 1];
+  }
+  return String.fromCharCode.apply(null, ID_CODES);
 }
 
 /** Parse lower- or upper-case hex; throws InvalidFieldError on odd length or a non-hex digit. */
