@@ -13,6 +13,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { LiveClock } from '../../live/clock.js';
 import type { HarnessHosts, RuntimeHarness } from '../../test/harness.js';
+import { onNextMacrotask } from '../../test/macrotask.js';
 import type { Suite } from '../../test/runtime-compliance/helpers.js';
 import { lifecycleCases } from '../../test/runtime-compliance/lifecycle-cases.js';
 import { streamCases } from '../../test/runtime-compliance/stream-cases.js';
@@ -95,7 +96,7 @@ class Lane {
     this.queue.push(message);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.deliver());
+      onNextMacrotask(() => this.deliver());
     }
     if (this.queue.length < LANE_LIMIT) return true;
     this.blocked = true;

@@ -4,6 +4,7 @@
  * peers that can be made slow or dead.
  */
 import { describe, expect, it } from 'vitest';
+import { nextMacrotask } from '../../../test/macrotask.js';
 import type { Clock, Timer } from '../../runtime.js';
 import type { PeerRecord } from '../records/peer-record.js';
 import { commonPrefixLength, compareDistance } from '../routing-table/distance.js';
@@ -41,7 +42,7 @@ class ManualClock implements Clock {
     };
     p.then(done, done);
     for (;;) {
-      await new Promise((r) => setImmediate(r));
+      await nextMacrotask();
       if (settled) return p;
       this.timers = this.timers.filter((x) => !x.dead).sort((a, b) => a.at - b.at || a.seq - b.seq);
       const next = this.timers.shift();

@@ -9,19 +9,17 @@ import {
   type MuxStream,
   MuxStreamIdError,
   MuxStreamStateError,
-} from './mux.js';
-import { decodeMessage, encodeMessage, type MuxFrame } from './mux-codec.js';
-import { INITIAL_WINDOW, MAX_MESSAGE_SIZE, MuxFrameType } from './mux-constants.js';
-import { MuxPair, StreamRecorder, tick } from './mux-pair.test-util.js';
+} from '../stack/veil/mux.js';
+import { decodeMessage, encodeMessage, type MuxFrame } from '../stack/veil/mux-codec.js';
+import { INITIAL_WINDOW, MAX_MESSAGE_SIZE, MuxFrameType } from '../stack/veil/mux-constants.js';
+import { MuxPair, StreamRecorder, tick } from '../stack/veil/mux-pair.test-util.js';
 
 interface VFrame {
   type: number;
   streamId: number;
   body: string;
 }
-const vectors = JSON.parse(
-  readFileSync(new URL('../../conformance/vectors/veil-mux.json', import.meta.url), 'utf8'),
-) as {
+const vectors = JSON.parse(readFileSync(new URL('./vectors/veil-mux.json', import.meta.url), 'utf8')) as {
   valid: { name: string; message: string; maxMessageBytes?: number; frames: VFrame[] }[];
   invalid: { name: string; message: string; maxMessageBytes?: number; error: string }[];
 };

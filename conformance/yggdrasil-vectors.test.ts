@@ -5,15 +5,21 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { defaultCrypto } from '../crypto/select.js';
-import { PeerRecord, verifyPeerRecord } from './records/peer-record.js';
-import { ProviderRecord, verifyProviderRecord } from './records/provider-record.js';
-import { ValueRecord, verifyValueRecord } from './records/value-record.js';
-import { fromHex, Reader, toHex } from './rpc/bytes.js';
-import { decodeMessage, encodeMessage } from './rpc/codec.js';
-import { buildVectors, messageJson, peerJson, providerJson, valueJson } from './testing/vectors.js';
+import { defaultCrypto } from '../stack/crypto/select.js';
+import { PeerRecord, verifyPeerRecord } from '../stack/yggdrasil/records/peer-record.js';
+import { ProviderRecord, verifyProviderRecord } from '../stack/yggdrasil/records/provider-record.js';
+import { ValueRecord, verifyValueRecord } from '../stack/yggdrasil/records/value-record.js';
+import { fromHex, Reader, toHex } from '../stack/yggdrasil/rpc/bytes.js';
+import { decodeMessage, encodeMessage } from '../stack/yggdrasil/rpc/codec.js';
+import {
+  buildVectors,
+  messageJson,
+  peerJson,
+  providerJson,
+  valueJson,
+} from '../stack/yggdrasil/testing/vectors.js';
 
-const FILE = fileURLToPath(new URL('../../conformance/vectors/yggdrasil.json', import.meta.url));
+const FILE = fileURLToPath(new URL('./vectors/yggdrasil.json', import.meta.url));
 const crypto = defaultCrypto();
 
 interface Vectors {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, type Frame, FrameDecoder, FrameError, type FrameType } from './index.js';
+import { encodeFrame, type Frame, FrameDecoder, FrameError, type FrameType } from '../stack/bifrost/index.js';
 
 interface VectorFrame {
   type: number;
@@ -22,9 +22,10 @@ interface InvalidVector {
   error: string;
 }
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../../conformance/vectors/bifrost.json', import.meta.url), 'utf8'),
-) as { valid: ValidVector[]; invalid: InvalidVector[] };
+const vectors = JSON.parse(readFileSync(new URL('./vectors/bifrost.json', import.meta.url), 'utf8')) as {
+  valid: ValidVector[];
+  invalid: InvalidVector[];
+};
 
 const fromHex = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');

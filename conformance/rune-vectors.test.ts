@@ -5,14 +5,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { nobleCrypto } from '../crypto/noble-backend.js';
-import { nodeCrypto } from '../crypto/node-backend.js';
-import { defaultCrypto } from '../crypto/select.js';
-import { REFUSAL_CLASSES, type RefusalCode, TokenRefusedError } from './errors.js';
-import { buildVectors, type TokenVector, vectorRequest } from './testing/vectors.js';
-import { authorize } from './verify.js';
+import { nobleCrypto } from '../stack/crypto/noble-backend.js';
+import { nodeCrypto } from '../stack/crypto/node-backend.js';
+import { defaultCrypto } from '../stack/crypto/select.js';
+import { REFUSAL_CLASSES, type RefusalCode, TokenRefusedError } from '../stack/rune/errors.js';
+import { buildVectors, type TokenVector, vectorRequest } from '../stack/rune/testing/vectors.js';
+import { authorize } from '../stack/rune/verify.js';
 
-const FILE = fileURLToPath(new URL('../../conformance/vectors/rune.json', import.meta.url));
+const FILE = fileURLToPath(new URL('./vectors/rune.json', import.meta.url));
 
 if (process.env.RUNE_WRITE_VECTORS === '1') {
   writeFileSync(FILE, `${JSON.stringify(buildVectors(defaultCrypto()), null, 2)}\n`);
