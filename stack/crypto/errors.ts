@@ -1,3 +1,5 @@
+import { NONCE_LEN, TAG_LEN } from './constants.js';
+
 /**
  * Named errors of the crypto layer. Both backends throw the same classes for the same conditions,
  * so callers (Noise, identity) never depend on which backend is active. Tests check the class.
@@ -55,4 +57,41 @@ export function checkOutput(out: unknown, offset: number, length: number): numbe
     );
   }
   return offset + length;
+}
+
+/**
+ * The input checks of Aead.sealInto (every backend): nonce, plaintext and AD are byte arrays of
+ * the right sizes and out has room. Returns the end index of the output; CryptoInputError otherwise.
+ */
+export function checkSealInput(
+  nonce: unknown,
+  plaintext: unknown,
+  ad: unknown,
+  out: unknown,
+  offset: number,
+): number {
+  checkBytes(nonce, NONCE_LEN, 'nonce');
+  checkBytes(plaintext, undefined, 'plaintext');
+  checkBytes(ad, undefined, 'ad');
+  return checkOutput(out, offset, plaintext.length + TAG_LEN);
+}
+
+/**
+ * The input checks of Aead.open (every backend). open() is the receive path, so every bad input is
+ * an AeadError and a caller needs one catch. Returns the plaintext length.
+ */
+export function checkOpenInput(nonce: unknown, ciphertextAndTag: unknown, ad: unknown): number {
+  try {
+    checkBytes(nonce, NONCE_LEN, 'nonce');
+    checkBytes(ciphertextAndTag, undefined, 'ciphertext');
+    checkBytes(ad, undefined, 'ad');
+  } catch (err) {
+    throw new AeadError((err as Error).message, { cause: err });
+  }
+  if (ciphertextAndTag.length < TAG_LEN) {
+    throw new AeadError(
+      `"ciphertext" expected Uint8Array of length >= ${TAG_LEN}, got length=${ciphertextAndTag.length}`,
+    );
+  }
+  return ciphertextAndTag.length - TAG_LEN;
 }

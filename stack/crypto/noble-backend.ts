@@ -14,8 +14,8 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, concatBytes } from '@noble/curves/utils.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { KEY_LEN, NONCE_LEN, SIGNATURE_LEN, TAG_LEN } from './constants.js';
-import { AeadError, checkBytes, checkOutput, LowOrderPointError } from './errors.js';
+import { KEY_LEN, NONCE_LEN, SIGNATURE_LEN } from './constants.js';
+import { AeadError, checkBytes, checkOpenInput, checkSealInput, LowOrderPointError } from './errors.js';
 import type { Aead, CryptoBackend, DhKey, SigningKey } from './types.js';
 
 const Fn = ed25519.Point.Fn; // the scalar field, integers mod the group order L
@@ -101,27 +101,12 @@ class NobleAead implements Aead {
     out: Uint8Array,
     offset: number,
   ): Uint8Array {
-    checkBytes(nonce, NONCE_LEN, 'nonce');
-    checkBytes(plaintext, undefined, 'plaintext');
-    checkBytes(ad, undefined, 'ad');
-    const end = checkOutput(out, offset, plaintext.length + TAG_LEN);
+    const end = checkSealInput(nonce, plaintext, ad, out, offset);
     return chacha20poly1305(this.#key, nonce, ad).encrypt(plaintext, out.subarray(offset, end));
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, ad: Uint8Array): Uint8Array {
-    // open() is the receive path: every bad input is an AeadError so a caller needs one catch.
-    try {
-      checkBytes(nonce, NONCE_LEN, 'nonce');
-      checkBytes(ciphertextAndTag, undefined, 'ciphertext');
-      checkBytes(ad, undefined, 'ad');
-    } catch (err) {
-      throw new AeadError((err as Error).message, { cause: err });
-    }
-    if (ciphertextAndTag.length < TAG_LEN) {
-      throw new AeadError(
-        `"ciphertext" expected Uint8Array of length >= ${TAG_LEN}, got length=${ciphertextAndTag.length}`,
-      );
-    }
+    checkOpenInput(nonce, ciphertextAndTag, ad);
     try {
       return chacha20poly1305(this.#key, nonce, ad).decrypt(ciphertextAndTag);
     } catch (err) {

@@ -13,6 +13,8 @@
  * - The Node 20 GC deadlock in ANCHORS.md was seen only when exporting a JWK from a key made by
  *   generateKeyPairSync; this backend never generates keys (the caller's rng supplies the bytes).
  * Every key object is built once, in ed25519()/x25519()/aead(), and reused by sign/dh/seal/open.
+ * ChaCha20-Poly1305 goes to the same OpenSSL directly where possible (openssl-aead.ts: no Cipher
+ * object and no fresh output array per message, 1.5-4x less CPU); NodeAead below is the fallback.
  */
 
 import * as nodeCryptoModule from 'node:crypto';
@@ -30,7 +32,8 @@ import {
   verify as nodeVerify,
 } from 'node:crypto';
 import { KEY_LEN, NONCE_LEN, SIGNATURE_LEN, TAG_LEN } from './constants.js';
-import { AeadError, checkBytes, checkOutput, LowOrderPointError } from './errors.js';
+import { AeadError, checkBytes, checkOpenInput, checkSealInput, LowOrderPointError } from './errors.js';
+import { openSslAead } from './openssl-aead.js';
 import type { Aead, CryptoBackend, DhKey, SigningKey } from './types.js';
 
 type OkpCurve = 'Ed25519' | 'X25519';
@@ -226,10 +229,7 @@ class NodeAead implements Aead {
     out: Uint8Array,
     offset: number,
   ): Uint8Array {
-    checkBytes(nonce, NONCE_LEN, 'nonce');
-    checkBytes(plaintext, undefined, 'plaintext');
-    checkBytes(ad, undefined, 'ad');
-    const end = checkOutput(out, offset, plaintext.length + TAG_LEN);
+    const end = checkSealInput(nonce, plaintext, ad, out, offset);
     const cipher = createCipheriv('chacha20-poly1305', this.#cipherKey(), nonce, { authTagLength: TAG_LEN });
     if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
     const body = cipher.update(plaintext);
@@ -258,20 +258,7 @@ class NodeAead implements Aead {
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, ad: Uint8Array): Uint8Array {
-    // open() is the receive path: every bad input is an AeadError so a caller needs one catch.
-    try {
-      checkBytes(nonce, NONCE_LEN, 'nonce');
-      checkBytes(ciphertextAndTag, undefined, 'ciphertext');
-      checkBytes(ad, undefined, 'ad');
-    } catch (err) {
-      throw new AeadError((err as Error).message, { cause: err });
-    }
-    if (ciphertextAndTag.length < TAG_LEN) {
-      throw new AeadError(
-        `"ciphertext" expected Uint8Array of length >= ${TAG_LEN}, got length=${ciphertextAndTag.length}`,
-      );
-    }
-    const ctLen = ciphertextAndTag.length - TAG_LEN;
+    const ctLen = checkOpenInput(nonce, ciphertextAndTag, ad);
     const decipher = createDecipheriv('chacha20-poly1305', this.#cipherKey(), nonce, {
       authTagLength: TAG_LEN,
     });
@@ -312,5 +299,14 @@ export const nodeCrypto: CryptoBackend = {
     }
   },
   x25519: (privateKey) => new NodeDhKey(privateKey),
-  aead: (key) => new NodeAead(key),
+  aead(key) {
+    fastAead ??= openSslAead() ?? cipherAead;
+    return fastAead(key);
+  },
 };
+
+/** ChaCha20-Poly1305 through node:crypto's Cipher objects: the path when openssl-aead.ts is unavailable. */
+export const cipherAead = (key: Uint8Array): Aead => new NodeAead(key);
+
+/** Node's OpenSSL called directly when possible (openssl-aead.ts), else cipherAead; chosen at first use. */
+let fastAead: ((key: Uint8Array) => Aead) | undefined;

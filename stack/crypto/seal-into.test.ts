@@ -1,9 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { CryptoInputError } from './errors.js';
 import { nobleCrypto, nodeCrypto } from './index.js';
+import { cipherAead } from './node-backend.js';
 
-describe('Aead.sealParts on node', () => {
-  const aead = nodeCrypto.aead(new Uint8Array(32).fill(9));
+/** node:crypto's Cipher-object path, which nodeCrypto.aead falls back to without openssl-aead.ts. */
+const nodeCipherObjects = { name: 'node (Cipher objects)', aead: cipherAead };
+
+describe('Aead.sealParts on node (Cipher objects)', () => {
+  const aead = cipherAead(new Uint8Array(32).fill(9));
   const nonce = new Uint8Array(12).fill(1);
   const ad = Uint8Array.of(1, 2);
 
@@ -18,7 +22,7 @@ describe('Aead.sealParts on node', () => {
   });
 });
 
-describe.each([nodeCrypto, nobleCrypto])('Aead.sealInto on $name', (crypto) => {
+describe.each([nodeCrypto, nodeCipherObjects, nobleCrypto])('Aead.sealInto on $name', (crypto) => {
   const aead = crypto.aead(new Uint8Array(32).fill(9));
   const nonce = new Uint8Array(12).fill(1);
   const ad = Uint8Array.of(1, 2);
