@@ -117,6 +117,14 @@ export interface ConnectionHandler {
    * before modifying it in place.
    */
   onData(chunk: Uint8Array): void;
+  /**
+   * Optional promise of the handler: it is done with each chunk when onData returns and keeps no
+   * reference to it (it copies what it keeps). A connection may then hand out views of one read
+   * buffer it reuses (live: one per process), saving a fresh allocation per read; chunks it
+   * queued while paused are copies. Connections that do not reuse buffers ignore it. Read when
+   * the handler is set.
+   */
+  readonly borrowsChunks?: boolean;
   /** The send buffer fell below the low-water mark after write() returned false. */
   onDrain?(): void;
   /** The peer half-closed: no more data will arrive. We may still write until end()/close(). */
@@ -148,6 +156,13 @@ export interface Connection {
    * write(). A caller without it concatenates, or writes the chunks one by one.
    */
   writev?(chunks: readonly Uint8Array[]): boolean;
+  /**
+   * Optional: bytes written but not yet handed to the OS (live: the socket's writableLength).
+   * While it is 0 the connection holds no chunk written before, so a writer may reuse their
+   * memory. A connection without it may hold written chunks for as long as it likes (the
+   * simulator delivers the very arrays written), so their memory must never be reused.
+   */
+  readonly pendingWriteBytes?: number;
   /** Half-close: flush what is queued, then signal end of stream to the peer. Idempotent. */
   end(): void;
   /**

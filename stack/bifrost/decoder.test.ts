@@ -62,6 +62,44 @@ describe('FrameDecoder copies', () => {
     expect(buffers.size).toBe(2);
   });
 
+  it('retainQueued: once it returns, the pushed chunks may be overwritten (any chunking, any pause)', () => {
+    const frameArb = fc.uint8Array({ minLength: 0, maxLength: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(frameArb, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.nat(3), { minLength: 1, maxLength: 20 }),
+        (payloads, cuts, pulls) => {
+          const stream = concat(...payloads.map((p) => encodeFrame(FrameType.TRANSPORT, p)));
+          const d = new FrameDecoder();
+          d.borrowPayloads();
+          const got: number[][] = [];
+          let at = 0;
+          for (let i = 0; at < stream.length; i++) {
+            const n = Math.min(cuts[i % cuts.length], stream.length - at);
+            // The owner's reused read buffer: the same memory for every chunk.
+            const chunk = new Uint8Array(n);
+            chunk.set(stream.subarray(at, at + n));
+            at += n;
+            d.push(chunk);
+            // Pull a few frames only (a paused reader), consuming each payload at once.
+            for (let k = 0; k < pulls[i % pulls.length]; k++) {
+              const f = d.next();
+              if (f === undefined) break;
+              got.push([...f.payload]);
+            }
+            d.retainQueued();
+            chunk.fill(0xee);
+          }
+          for (let f = d.next(); f !== undefined; f = d.next()) got.push([...f.payload]);
+          expect(got).toEqual(payloads.map((p) => [...p]));
+          expect(d.bufferedBytes).toBe(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('does not parse beyond what the reader pulls (pause between frames)', () => {
     const two = concat(
       encodeFrame(FrameType.HANDSHAKE, Uint8Array.of(1)),

@@ -102,6 +102,35 @@ export class FrameDecoder {
     this.borrowed = true;
   }
 
+  /** True once borrowPayloads() was called. */
+  get borrowing(): boolean {
+    return this.borrowed;
+  }
+
+  /**
+   * Copy the bytes still queued (pushed, not yet returned or assembled) into one array of the
+   * decoder's own, so the chunks they came in may be reused by their owner. After it, the decoder
+   * references no pushed chunk: split frames are already assembled in memory of its own.
+   */
+  retainQueued(): void {
+    if (this.queuedBytes === 0) {
+      this.chunks = [];
+      this.head = 0;
+      this.chunkOffset = 0;
+      return;
+    }
+    const own = new Uint8Array(this.queuedBytes);
+    let at = 0;
+    for (let i = this.head; i < this.chunks.length; i++) {
+      const chunk = i === this.head ? this.chunks[i].subarray(this.chunkOffset) : this.chunks[i];
+      own.set(chunk, at);
+      at += chunk.length;
+    }
+    this.chunks = [own];
+    this.head = 0;
+    this.chunkOffset = 0;
+  }
+
   /** Hand over the next chunk of the stream. The decoder keeps a reference; do not modify it. */
   push(chunk: Uint8Array): void {
     if (this.failure) throw this.failure;

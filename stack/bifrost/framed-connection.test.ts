@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Metrics } from '../runtime.js';
+import type { Connection, ConnectionHandler, Metrics } from '../runtime.js';
 import {
   allocFrame,
   BadMagicError,
@@ -213,5 +213,59 @@ describe('FramedConnection', () => {
       BifrostUsageError,
     );
     expect(() => fa.writeEncoded(new Uint8Array(3))).toThrow(BifrostUsageError);
+  });
+});
+
+describe('FramedConnection borrowing the connection chunks', () => {
+  /** A connection that hands every chunk out of one reused array, as the live one does for borrowers. */
+  function reusingConnection() {
+    let handler: ConnectionHandler | undefined;
+    const conn = {
+      localAddr: 'l',
+      remoteAddr: 'r',
+      closed: false,
+      setHandler: (h: ConnectionHandler) => {
+        handler = h;
+      },
+      write: () => true,
+      end() {},
+      close() {},
+      pause() {},
+      resume() {},
+    } satisfies Connection;
+    const shared = new Uint8Array(1000);
+    return {
+      conn,
+      handler: () => handler!,
+      /** Deliver bytes through the shared array, then scribble over it (the next read). */
+      deliver(bytes: Uint8Array) {
+        shared.set(bytes);
+        handler!.onData(shared.subarray(0, bytes.length));
+        shared.fill(0xee);
+      },
+    };
+  }
+
+  it('borrows only once its reader borrows payloads, and keeps what it holds across chunk reuse', async () => {
+    const r = reusingConnection();
+    const framed = new FramedConnection({ connection: r.conn });
+    const rec = recorder({
+      onFrame: (_type, payload) => {
+        if (payload[0] === 2) framed.pause(); // hold back the frames behind this one
+      },
+    });
+    framed.setHandler(rec.handler);
+    expect(r.handler().borrowsChunks).toBe(false);
+    framed.borrowPayloads();
+    expect(r.handler().borrowsChunks).toBe(true);
+    const frames = [1, 2, 3, 4].map((v) => encodeFrame(FrameType.TRANSPORT, new Uint8Array(100).fill(v)));
+    const stream = Uint8Array.from(Buffer.concat(frames));
+    r.deliver(stream.subarray(0, 150)); // frame 1 whole, frame 2 started
+    r.deliver(stream.subarray(150, 380)); // frame 2 ends (pause), 3 whole and 4 started stay queued
+    expect(rec.events).toEqual([`frame 2 ${Array(100).fill(1)}`, `frame 2 ${Array(100).fill(2)}`]);
+    framed.resume();
+    await settle();
+    r.deliver(stream.subarray(380));
+    expect(rec.events.slice(2)).toEqual([`frame 2 ${Array(100).fill(3)}`, `frame 2 ${Array(100).fill(4)}`]);
   });
 });

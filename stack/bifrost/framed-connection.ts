@@ -10,7 +10,7 @@
  * chunk; the frames not yet delivered stay in the decoder.
  */
 
-import type { Connection, Logger, Metrics } from '../runtime.js';
+import type { Connection, ConnectionHandler, Logger, Metrics } from '../runtime.js';
 import { nullMetrics } from '../runtime.js';
 import { decodeCloseReason, encodeClose, encodeFrame } from './codec.js';
 import { type CloseReason, closeReasonName, FrameType, HEADER_SIZE, LENGTH_OFFSET } from './constants.js';
@@ -90,10 +90,14 @@ export class FramedConnection {
 
   /**
    * The handler consumes each payload during onFrame and keeps no reference to it: frames split
-   * across chunks are then assembled in one reused buffer (FrameDecoder.borrowPayloads).
+   * across chunks are then assembled in one reused buffer (FrameDecoder.borrowPayloads), and this
+   * side borrows the connection's chunks too (ConnectionHandler.borrowsChunks), copying only the
+   * bytes it must keep past a chunk (a frame's start, or frames held back by pause()).
    */
   borrowPayloads(): void {
+    if (this.decoder.borrowing) return;
     this.decoder.borrowPayloads();
+    if (this.handler !== undefined) this.conn.setHandler(this.connectionHandler());
   }
 
   /**
@@ -160,11 +164,18 @@ export class FramedConnection {
   }
 
   private attach(): void {
-    this.conn.setHandler({
+    this.conn.setHandler(this.connectionHandler());
+  }
+
+  private connectionHandler(): ConnectionHandler {
+    const borrowing = this.decoder.borrowing;
+    return {
+      borrowsChunks: borrowing,
       onData: (chunk) => {
         if (this.cause !== undefined) return; // closing: nothing more is interpreted (spec §4)
         this.decoder.push(chunk);
         this.pump();
+        if (borrowing) this.decoder.retainQueued();
       },
       onDrain: () => this.handler?.onDrain?.(),
       onEnd: () => {
@@ -176,7 +187,7 @@ export class FramedConnection {
         this.connClosed = { err };
         this.pump();
       },
-    });
+    };
   }
 
   /** Deliver what can be delivered now: frames, then end, then close. */
