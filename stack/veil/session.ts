@@ -3,20 +3,23 @@
  * Each Bifrost TRANSPORT frame is one Noise transport message carrying one plaintext mux message;
  * application bytes only ever travel inside mux streams.
  *
- * Hot path, per message: one AEAD call and one write. A large message on a connection with
- * writev goes out as header, ciphertext and tag in one writev (no frame-sized array at all);
- * otherwise the AEAD encrypts straight into the frame behind its 6-byte header. No closures, no
- * copy beyond what the AEAD itself makes. Each direction rekeys after a fixed count of messages,
+ * Hot path, per message: one AEAD call and one write. The AEAD encrypts straight into the frame
+ * behind its 6-byte header, in an array reused once the connection has let go of it (frame-pool.ts).
+ * An AEAD that can only hand out fresh arrays (node:crypto's Cipher objects, sealParts) sends a
+ * large message as header, ciphertext and tag in one writev instead. No copy beyond what the
+ * AEAD itself makes. Received frames are borrowed from the connection's read buffer and decrypted
+ * at once into a fresh plaintext (FramedConnection.borrowPayloads). Each direction rekeys after a fixed count of messages,
  * the count the sender announced in its handshake payload, so no signalling is needed.
  */
 
 import { encodeHeader } from '../bifrost/codec.js';
-import { FrameType, HEADER_SIZE } from '../bifrost/constants.js';
+import { FrameType, HEADER_SIZE, MAX_FRAME_SIZE } from '../bifrost/constants.js';
 import type { FramedConnection, FramedHandler } from '../bifrost/framed-connection.js';
 import type { NodeId } from '../identity/node-id.js';
 import type { Address, Connection, Logger, Metrics } from '../runtime.js';
 import type { AuthenticatedPeer } from './auth.js';
 import { VeilProtocolError, VeilStateError } from './errors.js';
+import { FramePool } from './frame-pool.js';
 import type { HandshakeResult } from './handshake.js';
 import { Mux, type MuxInit } from './mux.js';
 import { TAG_LEN } from './noise/cipher-state.js';
@@ -58,6 +61,7 @@ export class VeilSession {
   private readonly conn: Connection;
   private readonly send: TransportCipher;
   private readonly recv: TransportCipher;
+  private readonly frames: FramePool;
   private readonly mux: Mux;
   private readonly params: SessionParams;
   private streamHandler: ((stream: MuxStream) => void) | undefined;
@@ -79,6 +83,7 @@ export class VeilSession {
     // Each direction follows the interval its sender announced: ours for send, the peer's for receive.
     this.send = new TransportCipher(result.keys.send, params.rekeyAfterMessages);
     this.recv = new TransportCipher(result.keys.recv, peer.rekeyAfterMessages);
+    this.frames = new FramePool(this.conn, MAX_FRAME_SIZE);
     this.params = params;
     // The mux's stream-id parity must follow the Noise roles, whatever the caller's mux options say.
     this.mux = new Mux(
@@ -164,9 +169,9 @@ export class VeilSession {
     // The connection can be closed a moment before we hear of it (a framing error closes it from
     // inside FramedConnection; our onClose comes a turn later): drop rather than throw into the mux.
     if (this.closed || this.conn.closed) return false;
-    // Large messages on a connection that can writev: header, ciphertext and tag as three chunks
-    // in one system call, so no frame-sized array is allocated, zeroed and filled (the cipher
-    // hands out its ciphertext in an array of its own anyway).
+    // An AEAD that hands out its ciphertext in an array of its own anyway (sealParts: node:crypto's
+    // Cipher objects), on a connection that can writev: header, ciphertext and tag as three chunks
+    // in one system call, rather than copying them into a frame. The direct AEAD has no sealParts.
     if (plaintext.length >= WRITEV_FROM_BYTES && this.conn.writev !== undefined) {
       const parts = this.encrypt(() => this.send.encryptParts(plaintext));
       if (parts !== undefined) {
@@ -176,8 +181,9 @@ export class VeilSession {
     }
     // One array per frame: the header, then the ciphertext encrypted in place behind it. One
     // write per frame matters: a separate 6-byte write costs a syscall and, with Nagle off, a
-    // tiny segment the peer must wake up for (measured: twice the sender's kernel time).
-    const frame = new Uint8Array(HEADER_SIZE + plaintext.length + TAG_LEN);
+    // tiny segment the peer must wake up for (measured: twice the sender's kernel time). Large
+    // frames reuse arrays the connection has let go of (frame-pool.ts).
+    const frame = this.frames.take(HEADER_SIZE + plaintext.length + TAG_LEN);
     this.encrypt(() => this.send.encryptInto(plaintext, frame, HEADER_SIZE));
     encodeHeader(FrameType.TRANSPORT, frame.length - HEADER_SIZE, frame);
     return this.conn.write(frame);
