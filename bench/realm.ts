@@ -55,18 +55,23 @@ function pubsubScenario(nodes: number): Scenario {
 
 export async function benchPubsub(opts: {
   nodes?: number[];
+  workers?: number;
   progress: (l: string) => void;
 }): Promise<Figures> {
+  const workers = opts.workers ?? 1;
   const sizes = opts.nodes ?? [1_000, 10_000];
   const out: Figures = {};
   for (const n of sizes) {
-    opts.progress(`pubsub: ${n} nodes on the simulator...`);
+    opts.progress(`pubsub: ${n} nodes on the simulator, ${workers} worker(s)...`);
+    const loadAvg1Start = round(loadavg()[0]!, 2);
     const t0 = performance.now();
-    const { result, cpuMs } = await withCpu(() => runOnSim(pubsubScenario(n), 1));
+    const { result, cpuMs } = await withCpu(() => runOnSim(pubsubScenario(n), 1, undefined, { workers }));
     const m = result.metrics;
     const figures: Figures = {
       nodes: n,
-      loadAvg1Start: round(loadavg()[0]!, 2),
+      workers,
+      loadAvg1Start,
+      loadAvg1End: round(loadavg()[0]!, 2),
       published: m['pubsub.published']!,
       deliveryRatio: round(m['pubsub.delivery_ratio']!, 5),
       latencyMsP50: round(m['pubsub.latency_ms.p50']!, 1),

@@ -25,7 +25,7 @@ export const command: Command = {
   spec: {
     name: 'bench',
     summary: 'run a benchmark and print its figures',
-    usage: 'valhalla bench <name> [--json] [--save] [--nodes N]',
+    usage: 'valhalla bench <name> [--json] [--save] [--nodes N] [--workers N]',
     flags: {
       json: {
         type: 'boolean',
@@ -33,6 +33,7 @@ export const command: Command = {
       },
       save: { type: 'boolean', help: 'also write reports/bench-<name>.json with machine info' },
       nodes: { type: 'string', arg: 'N', help: 'network size, for benchmarks that take one' },
+      workers: { type: 'string', arg: 'N', help: 'simulator worker threads, for bench pubsub' },
       mtu: { type: 'string', arg: 'N', help: 'TUN MTU, for bench tun' },
       'live-mib': { type: 'string', arg: 'N[,N]', help: 'object sizes in MiB, for bench content live' },
       skip: { type: 'string', arg: 'live|sim', help: 'leave out a part, for bench content' },
@@ -59,6 +60,7 @@ export const command: Command = {
       progress: (line) => io.err(`  ${line}\n`),
       params: {
         nodes: stringFlag(parsed, 'nodes'),
+        workers: stringFlag(parsed, 'workers'),
         mtu: stringFlag(parsed, 'mtu'),
         'live-mib': stringFlag(parsed, 'live-mib'),
         skip: stringFlag(parsed, 'skip'),

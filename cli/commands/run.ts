@@ -13,7 +13,7 @@ import { writeReport } from '../report/write.js';
 import { formatSweep, summarizeSweep } from '../runner/aggregate.js';
 import { UnknownMetricError } from '../runner/assertions.js';
 import { progressLine, runProgress, sweepProgress } from '../runner/progress.js';
-import { hasRealmWorkload } from '../runner/realm-workloads.js';
+import { hasSingleThreadRealmWorkload } from '../runner/realm-workloads.js';
 import { runReplica } from '../runner/replica.js';
 import { minLatencyMs } from '../runner/sim-network.js';
 import { formatSummary } from '../runner/summary.js';
@@ -273,9 +273,9 @@ export const command: Command = {
         `--workers ${workers}: ${file}'s latency model allows a 0 ms delay between nodes, and workers can only run apart by the minimum delay; use --workers 1 or a model without 0 ms delays`,
       );
     }
-    if (workers > 1 && hasRealmWorkload(scenario)) {
+    if (workers > 1 && hasSingleThreadRealmWorkload(scenario)) {
       throw new UsageError(
-        `--workers ${workers}: ${file} has publish, rpc or crdt workloads, which observe every node from one thread; use --workers 1`,
+        `--workers ${workers}: ${file} has rpc or crdt workloads, which observe every node from one thread; use --workers 1`,
       );
     }
     const parallel = intFlag(parsed, 'parallel', { min: 1, max: 1024 });

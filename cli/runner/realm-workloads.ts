@@ -13,9 +13,14 @@
  * first instant every up replica holds the same state), crdt.lost (acknowledged ops the final
  * state does not show).
  *
- * These workloads observe every node directly, so they run on one worker (run refuses --workers N).
+ * publish runs split across worker threads (sim/parallel) like the lookup workloads: the choice of
+ * publisher is a controller decision made in every worker from replicated state (which nodes are
+ * up), the owner of the publisher publishes, and each worker records the deliveries and duplicates
+ * of its own nodes; the shares are merged by publishMetrics. rpc and crdt observe every node
+ * directly, so a scenario with them runs on one worker (run refuses --workers N).
  */
 import type { CrdtWorkload, PublishWorkload, RpcWorkload, Scenario } from '../../scenarios/types.js';
+import { workerOf } from '../../sim/index.js';
 import type { Realm, ReplicatedStore } from '../../stack/realm/index.js';
 import { type AckedOp, CrdtOpGenerator, checkOps } from './crdt-workload.js';
 import { distribution } from './stats.js';
@@ -25,23 +30,44 @@ export function hasRealmWorkload(scenario: Scenario): boolean {
   return scenario.workload.some((w) => w.kind === 'publish' || w.kind === 'rpc' || w.kind === 'crdt');
 }
 
-interface Published {
-  id: string;
+/** Workloads that need every node in one thread (publish does not). */
+export function hasSingleThreadRealmWorkload(scenario: Scenario): boolean {
+  return scenario.workload.some((w) => w.kind === 'rpc' || w.kind === 'crdt');
+}
+
+/**
+ * One publish decision. Every worker holds one record per decision, in the same order; the
+ * worker that owns `node` fills in `id` (empty when the node's Realm had not started yet).
+ * node is -1 when no publisher was up.
+ */
+export interface PublishRecord {
   label: string;
   node: number;
   tMs: number;
-  expected: number[];
+  id: string;
+}
+
+/** One worker's share of the publish workloads (with one worker, all of it). */
+export interface PublishShare {
+  published: PublishRecord[];
+  /** Per node: when its current Realm started; NaN where it never did or runs on another worker. */
+  startedAt: number[];
+  /** Per node: up at the end (replicated: the same in every worker). */
+  up: boolean[];
+  /** Message id -> (node -> virtual ms of first delivery), for this worker's nodes. */
+  delivered: Map<string, Map<number, number>>;
+  /** Message id -> copies received beyond the first, by this worker's nodes. */
+  dups: Map<string, number>;
 }
 
 const ECHO = 'scenario.echo';
 const STORE = 'scenario';
 
 export class RealmWorkloads {
-  private readonly published: Published[] = [];
+  private readonly published: PublishRecord[] = [];
   private readonly delivered = new Map<string, Map<number, number>>();
   private readonly dups = new Map<string, number>();
-  private unpublished = 0;
-  /** When each node's current Realm started (NaN while down). */
+  /** When each node's current Realm started (NaN if it never did; kept after a crash). */
   private readonly startedAt: number[];
   private readonly calls: { ok: boolean; ms: number }[] = [];
   private readonly ops: AckedOp[] = [];
@@ -107,25 +133,24 @@ export class RealmWorkloads {
     }
     const publishers = pool.slice(0, Math.min(w.publishers, pool.length));
     if (publishers.length === 0) publishers.push(0);
+    const label = w.label ?? '';
     for (let q = 0; q < w.count; q++) {
       world.sim.schedule(w.startMs + (w.overMs * q) / w.count, () => {
-        // The q-th message goes to the next publisher that is up.
+        // The q-th message goes to the next publisher that is up. A controller event: every
+        // worker decides the same from replicated state; only the publisher's owner publishes.
         let node = -1;
         for (let k = 0; k < publishers.length && node < 0; k++) {
           const cand = publishers[(q + k) % publishers.length]!;
-          if (this.realmOf(cand)) node = cand;
+          if (world.isUp(cand)) node = cand;
         }
-        if (node < 0) {
-          this.unpublished++;
-          return;
-        }
+        const rec: PublishRecord = { label, node, tMs: world.sim.nowMs, id: '' };
+        this.published.push(rec);
+        if (node < 0 || !world.nodes[node]!.local) return;
+        const realm = world.realms[node];
+        if (!realm) return; // up, but its Realm has not started (still joining): unpublished
         const data = new Uint8Array(w.sizeBytes);
         new DataView(data.buffer).setUint32(0, q);
-        const { id } = this.realmOf(node)!.pubsub.publish(w.topic, data);
-        const tMs = world.sim.nowMs;
-        const expected: number[] = [];
-        for (let i = 0; i < n; i++) if (i !== node && this.startedAt[i]! <= tMs) expected.push(i);
-        this.published.push({ id, label: w.label ?? '', node, tMs, expected });
+        rec.id = realm.pubsub.publish(w.topic, data).id;
       });
     }
   }
@@ -196,23 +221,22 @@ export class RealmWorkloads {
     this.world.sim.schedule(this.convergeFrom, check);
   }
 
-  /** The metrics, read at the end of the run. */
-  metrics(counters: Record<string, number>): Record<string, number> {
+  /** This worker's share of the publish workloads, read at the end (publishMetrics merges shares). */
+  publishShare(): PublishShare | undefined {
+    if (!this.scenario.workload.some((w) => w.kind === 'publish')) return undefined;
+    const { world } = this;
+    return {
+      published: this.published,
+      startedAt: this.startedAt,
+      up: world.nodes.map((_, i) => world.isUp(i)),
+      delivered: this.delivered,
+      dups: this.dups,
+    };
+  }
+
+  /** The metrics of the rpc and crdt workloads (one worker), read at the end of the run. */
+  metrics(): Record<string, number> {
     const out: Record<string, number> = {};
-    if (this.scenario.workload.some((w) => w.kind === 'publish')) {
-      Object.assign(out, this.pubsubMetrics('pubsub', this.published));
-      for (const label of new Set(this.published.map((p) => p.label)))
-        if (label)
-          Object.assign(
-            out,
-            this.pubsubMetrics(
-              `pubsub.${label}`,
-              this.published.filter((p) => p.label === label),
-            ),
-          );
-      out['pubsub.unpublished'] = this.unpublished;
-      out['pubsub.bytes_per_node'] = (counters['pubsub.bytes_out'] ?? 0) / this.world.nodes.length;
-    }
     if (this.scenario.workload.some((w) => w.kind === 'rpc')) {
       const ok = this.calls.filter((c) => c.ok);
       out['rpc.count'] = this.calls.length;
@@ -242,23 +266,52 @@ export class RealmWorkloads {
     const final = this.upStores()[0];
     return final ? checkOps((k) => final.get(k), this.ops) : [];
   }
+}
 
-  private pubsubMetrics(prefix: string, msgs: Published[]): Record<string, number> {
+/**
+ * The publish metrics from every worker's share (one share with one worker). Nothing depends on
+ * how nodes were split: each record, start time and delivery comes from the worker that owns its
+ * node, and sums run in a fixed order. bytesOut is pubsub.bytes_out summed over workers.
+ */
+export function publishMetrics(
+  shares: PublishShare[],
+  workers: number,
+  bytesOut: number,
+): Record<string, number> {
+  const first = shares[0]!;
+  const n = first.startedAt.length;
+  const owner = (node: number): PublishShare => shares[node < 0 ? 0 : workerOf(node + 1, workers)]!;
+  const startedAt = first.startedAt.map((_, i) => owner(i).startedAt[i]!);
+  const published = first.published.map((rec, k) => owner(rec.node).published[k]!);
+  const delivered = new Map<string, Map<number, number>>();
+  const dups = new Map<string, number>();
+  for (const s of shares) {
+    for (const [id, d] of s.delivered) {
+      const all = delivered.get(id);
+      if (!all) delivered.set(id, new Map(d));
+      else for (const [i, t] of d) all.set(i, t);
+    }
+    for (const [id, c] of s.dups) dups.set(id, (dups.get(id) ?? 0) + c);
+  }
+  const sent = published.filter((p) => p.id !== '');
+  const metricsOf = (prefix: string, msgs: PublishRecord[]): Record<string, number> => {
     let expected = 0;
     let got = 0;
     const latencies: number[] = [];
     const dupRatios: number[] = [];
     for (const m of msgs) {
-      const d = this.delivered.get(m.id);
-      for (const i of m.expected) {
-        if (!this.world.isUp(i) || !(this.startedAt[i]! <= m.tMs)) continue; // crashed (or restarted) since
+      const d = delivered.get(m.id);
+      // Expected: every other node whose current Realm was running when m was published and
+      // that is still up at the end (a node restarted since has a later start).
+      for (let i = 0; i < n; i++) {
+        if (i === m.node || !first.up[i] || !(startedAt[i]! <= m.tMs)) continue;
         expected++;
         const at = d?.get(i);
         if (at === undefined) continue;
         got++;
         latencies.push(at - m.tMs);
       }
-      if (d && d.size > 0) dupRatios.push((this.dups.get(m.id) ?? 0) / d.size);
+      if (d && d.size > 0) dupRatios.push((dups.get(m.id) ?? 0) / d.size);
     }
     latencies.sort((a, b) => a - b);
     dupRatios.sort((a, b) => a - b);
@@ -270,5 +323,18 @@ export class RealmWorkloads {
       ...distribution(`${prefix}.latency_ms`, latencies),
       ...distribution(`${prefix}.duplicates_per_delivery`, dupRatios),
     };
-  }
+  };
+  const out: Record<string, number> = metricsOf('pubsub', sent);
+  for (const label of new Set(sent.map((p) => p.label)))
+    if (label)
+      Object.assign(
+        out,
+        metricsOf(
+          `pubsub.${label}`,
+          sent.filter((p) => p.label === label),
+        ),
+      );
+  out['pubsub.unpublished'] = published.length - sent.length;
+  out['pubsub.bytes_per_node'] = bytesOut / n;
+  return out;
 }

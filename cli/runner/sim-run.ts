@@ -28,7 +28,13 @@ import type {
 } from '../report/records.js';
 import { ContentDriver, type ContentShare, contentMetrics } from './content.js';
 import { cutForLookups, separates } from './cuts.js';
-import { hasRealmWorkload, RealmWorkloads } from './realm-workloads.js';
+import {
+  hasRealmWorkload,
+  hasSingleThreadRealmWorkload,
+  type PublishShare,
+  publishMetrics,
+  RealmWorkloads,
+} from './realm-workloads.js';
 import { simNetworkOptions } from './sim-network.js';
 import { distribution } from './stats.js';
 import { scheduleTimeline } from './timeline.js';
@@ -274,8 +280,10 @@ export interface ScenarioPart {
   nodesUp: number;
   /** content.publish / content.fetch records (cli/runner/content.ts), when the scenario has them. */
   content?: ContentShare;
-  /** Metrics of the Realm workloads (publish, rpc, crdt); these run on one worker. */
+  /** Metrics of the rpc and crdt workloads (these run on one worker). */
   realm: Record<string, number>;
+  /** This worker's share of the publish workloads, when the scenario has them. */
+  publish?: PublishShare;
 }
 
 /** Build one worker's share of a scenario run (sim/parallel DriverFactory). */
@@ -311,10 +319,8 @@ export async function scenarioPart(
   let content: ContentDriver | undefined;
   let realm: RealmWorkloads | undefined;
   const realmWorkloads = hasRealmWorkload(scenario);
-  if (realmWorkloads && partition.workers > 1) {
-    throw new RealmWorkersError(
-      'the publish, rpc and crdt workloads observe every node: run them with --workers 1',
-    );
+  if (hasSingleThreadRealmWorkload(scenario) && partition.workers > 1) {
+    throw new RealmWorkersError('the rpc and crdt workloads observe every node: run them with --workers 1');
   }
   if (lookupWorkloads.length > 0 || scenario.timeline.length > 0 || hasContent || realmWorkloads) {
     world = new World(sim, nodes, scenario);
@@ -341,7 +347,8 @@ export async function scenarioPart(
       counters: sim.metrics().counters,
       nodesUp: world ? world.upNodes().length : nodes.length,
       ...(content ? { content: content.share } : {}),
-      realm: realm?.metrics(sim.metrics().counters) ?? {},
+      realm: realm?.metrics() ?? {},
+      ...(realm?.publishShare() ? { publish: realm.publishShare() } : {}),
     }),
   };
 }
@@ -404,6 +411,13 @@ export function mergeParts(
     ...cutMetrics(lookups, 'lookup'),
     ...perLabel,
     ...(parts[0]!.content ? contentMetrics(parts.map((p) => p.content!)) : {}),
+    ...(parts[0]!.publish
+      ? publishMetrics(
+          parts.map((p) => p.publish!),
+          workers,
+          counters['pubsub.bytes_out'] ?? 0,
+        )
+      : {}),
     ...parts[0]!.realm,
     'nodes.up': parts[0]!.nodesUp,
     // Sessions established, counted by their dialers (each side counts its own completion in
