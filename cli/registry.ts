@@ -49,6 +49,11 @@ export const GROUPS: Record<string, CommandGroup> = {
         summary: 'run a Rune token vector file: valid ones verify, invalid ones get their named refusal',
         load: async () => (await import('./commands/conformance-rune.js')).command,
       },
+      'realm-vectors': {
+        summary:
+          'run a Realm wire-format vector file: valid ones decode to their fields, invalid ones get their named error',
+        load: async () => (await import('./commands/conformance-realm.js')).command,
+      },
     },
   },
   veil: {

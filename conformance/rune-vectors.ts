@@ -4,12 +4,12 @@
  * refused with exactly the refusal code it names. A vector that passes for the wrong reason (a
  * different refusal) fails, with both codes in the message.
  */
-import { readFileSync } from 'node:fs';
 import { defaultCrypto } from '../stack/crypto/index.js';
 import type { CryptoBackend } from '../stack/crypto/types.js';
 import { authorize, TokenRefusedError } from '../stack/rune/index.js';
 import { type TokenVector, vectorRequest } from '../stack/rune/testing/vectors.js';
-import { VectorFileError, type VectorFileReport, type VectorResult } from './noise-vectors.js';
+import type { VectorFileReport, VectorResult } from './noise-vectors.js';
+import { runVectorFile } from './vector-file.js';
 
 function checkVector(v: TokenVector, crypto: CryptoBackend): VectorResult {
   let got: string;
@@ -37,27 +37,11 @@ function checkVector(v: TokenVector, crypto: CryptoBackend): VectorResult {
 }
 
 export function runRuneVectorFile(path: string, opts: { crypto?: CryptoBackend } = {}): VectorFileReport {
-  let doc: { vectors?: unknown };
-  try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new VectorFileError(`${path}: ${(err as Error).message}`);
-  }
-  const vectors = doc.vectors;
-  if (
-    !Array.isArray(vectors) ||
-    vectors.some((v) => typeof v?.token !== 'string' || typeof v?.request !== 'object')
-  ) {
-    throw new VectorFileError(`${path}: expected {"vectors": [{"name", "token", "request", "expect"}, ...]}`);
-  }
   const crypto = opts.crypto ?? defaultCrypto();
-  const results = (vectors as TokenVector[]).map((v) => {
-    try {
-      return checkVector(v, crypto);
-    } catch (err) {
-      return { name: String(v.name), ok: false, error: (err as Error).message };
-    }
-  });
-  const passed = results.filter((r) => r.ok).length;
-  return { results, passed, failed: results.length - passed, skipped: 0 };
+  return runVectorFile<TokenVector>(
+    path,
+    (v) => typeof v.token === 'string' && typeof v.request === 'object',
+    '{"name", "token", "request", "expect"}',
+    (v) => checkVector(v, crypto),
+  );
 }

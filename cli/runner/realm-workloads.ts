@@ -21,7 +21,7 @@
  */
 import type { CrdtWorkload, PublishWorkload, RpcWorkload, Scenario } from '../../scenarios/types.js';
 import { workerOf } from '../../sim/index.js';
-import type { Realm, ReplicatedStore } from '../../stack/realm/index.js';
+import { type Realm, type ReplicatedStore, VerifiedMessages } from '../../stack/realm/index.js';
 import { type AckedOp, CrdtOpGenerator, checkOps } from './crdt-workload.js';
 import { distribution } from './stats.js';
 import type { World } from './world.js';
@@ -87,9 +87,14 @@ export class RealmWorkloads {
     const publishes = scenario.workload.filter((w): w is PublishWorkload => w.kind === 'publish');
     const crdt = scenario.workload.find((w): w is CrdtWorkload => w.kind === 'crdt');
     const rpc = scenario.workload.some((w) => w.kind === 'rpc');
+    // One cache of verified message digests for all the nodes of this thread: each node still
+    // checks each message before forwarding it, but bytes another node here already verified
+    // are not put through Ed25519 again (stack/realm/pubsub/caches.ts).
+    const verified = new VerifiedMessages();
     world.realmHooks = {
       init: (i) => ({
         pubsub: {
+          verified,
           observer: {
             delivered: (m) => {
               let d = this.delivered.get(m.id);

@@ -78,3 +78,25 @@ export class MessageCache {
     }
   }
 }
+
+/**
+ * Digests (full SHA-256 of the encoding) of messages whose signature has been checked, for
+ * PubSub instances that share one process and one trust domain: the simulator's nodes. A node
+ * still checks every new message before it forwards it; when another node of the same process
+ * already verified exactly these bytes, the check is this lookup instead of a second Ed25519
+ * verification. Only good signatures are kept. A real node needs none (it has one PubSub).
+ */
+export class VerifiedMessages {
+  private readonly digests = new Set<string>();
+
+  constructor(private readonly max = 65_536) {}
+
+  has(digest: string): boolean {
+    return this.digests.has(digest);
+  }
+
+  add(digest: string): void {
+    if (this.digests.size >= this.max) this.digests.delete(this.digests.values().next().value as string);
+    this.digests.add(digest);
+  }
+}

@@ -8,6 +8,7 @@
  * It must never forward a message it has not verified, never let a peer's input throw out of a
  * handler, and never take time or randomness from anywhere but the Runtime.
  */
+export { VerifiedMessages } from './caches.js';
 export * from './codec.js';
 export * from './constants.js';
 export * from './message.js';

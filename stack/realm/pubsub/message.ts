@@ -32,6 +32,8 @@ export interface PubsubMessage {
   bytes: Uint8Array;
   /** Hex of the first 16 bytes of SHA-256(bytes). */
   id: string;
+  /** SHA-256(bytes), all 32 bytes (the id is its first 16). */
+  digest: Uint8Array;
 }
 
 const signContext = utf8(SIGN_CONTEXT);
@@ -43,8 +45,9 @@ export function checkTopic(topic: string): void {
   }
 }
 
-function messageId(bytes: Uint8Array, crypto: CryptoBackend): string {
-  return toHex(crypto.sha256(bytes).subarray(0, MESSAGE_ID_SIZE));
+function digestAndId(bytes: Uint8Array, crypto: CryptoBackend): { digest: Uint8Array; id: string } {
+  const digest = crypto.sha256(bytes);
+  return { digest, id: toHex(digest.subarray(0, MESSAGE_ID_SIZE)) };
 }
 
 export function signMessage(
@@ -77,7 +80,7 @@ export function signMessage(
     data,
     signature,
     bytes,
-    id: messageId(bytes, crypto),
+    ...digestAndId(bytes, crypto),
   };
 }
 
@@ -95,7 +98,7 @@ export function decodeMessage(bytes: Uint8Array, crypto: CryptoBackend): PubsubM
       throw new RealmFrameError(`pubsub message: data of ${n} bytes exceeds ${MAX_DATA_BYTES}`);
     const data = r.bytesView(n, 'data');
     const signature = r.bytesView(SIGNATURE_SIZE, 'signature');
-    return { topic, authorKey, seqno, data, signature, bytes, id: messageId(bytes, crypto) };
+    return { topic, authorKey, seqno, data, signature, bytes, ...digestAndId(bytes, crypto) };
   });
 }
 

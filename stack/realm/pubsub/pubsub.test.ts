@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation, uniform } from '../../../sim/index.js';
+import { defaultCrypto } from '../../crypto/select.js';
+import type { CryptoBackend } from '../../crypto/types.js';
 import { generateIdentity, type Identity } from '../../identity/index.js';
 import { frame } from '../frames.js';
 import { TEST_PORT, TestRealmNetwork, TestRealmNode } from '../realm-node.test-util.js';
+import { VerifiedMessages } from './caches.js';
 import { encodeFrame } from './codec.js';
 import { PUBSUB_PROTOCOL } from './constants.js';
 import { signMessage } from './message.js';
@@ -16,7 +19,7 @@ interface Net {
   got: Map<string, Set<number>>[];
 }
 
-async function network(n: number, seed: number, init: PubSubInit = {}): Promise<Net> {
+async function network(n: number, seed: number, init: PubSubInit = {}, crypto?: CryptoBackend): Promise<Net> {
   const sim = new Simulation({ seed, network: { latency: uniform(5, 40) } });
   const net = new TestRealmNetwork();
   const out: Net = { sim, ids: [], nodes: [], ps: [], got: [] };
@@ -25,7 +28,10 @@ async function network(n: number, seed: number, init: PubSubInit = {}): Promise<
     const id = generateIdentity(host.runtime.rng.fork('identity'));
     const node = new TestRealmNode(host.runtime, id, net, host.addr(TEST_PORT));
     await node.start();
-    const ps = new PubSub({ runtime: host.runtime, identity: id, node, dht: node }, init);
+    const ps = new PubSub(
+      { runtime: host.runtime, identity: id, node, dht: node, ...(crypto ? { crypto } : {}) },
+      init,
+    );
     out.ids.push(id);
     out.nodes.push(node);
     out.ps.push(ps);
@@ -105,40 +111,75 @@ describe('pubsub over a simulated network', () => {
     expect(c['pubsub.invalid']).toBeGreaterThan(0);
   });
 
-  it('a hostile peer: forged signatures, garbage frames and a flood are refused; the node keeps serving others', async () => {
-    const net = await network(6, 5, { invalidLimit: 4 });
-    subscribeAll(net, 'h', 500);
-    const victim = net.nodes[1]!;
-    const evil = net.nodes[5]!;
-    const evilId = net.ids[5]!;
-    net.sim.schedule(3_000, async () => {
-      const s = await evil.openStream(net.ids[1]!.nodeId, PUBSUB_PROTOCOL);
-      const good = signMessage(
-        evilId,
-        'h',
-        1,
-        payload(9),
-        (await import('../../crypto/select.js')).defaultCrypto(),
-      );
-      const forged = good.bytes.slice();
-      forged[forged.length - 1]! ^= 1; // break the signature
-      const body = new Uint8Array(1 + forged.length);
-      body[0] = 0x02;
-      body.set(forged, 1);
-      s.write(frame(body));
-      s.write(frame(new Uint8Array([0x77]))); // unknown frame type
-      s.write(frame(encodeFrame({ type: 'iwant', ids: ['00'.repeat(16)] }).subarray(0, 5))); // truncated
-      for (let i = 0; i < 10; i++) s.write(frame(body));
-    });
-    net.sim.schedule(6_000, () => net.ps[0]!.publish('h', payload(1)));
-    await net.sim.run({ untilMs: 10_000 });
-    expect(victim).toBeDefined();
-    const c = net.sim.metrics().counters;
-    expect(c['pubsub.bad_signature']).toBeGreaterThan(0);
-    // The victim cut the hostile peer off and still got the honest message.
-    expect(net.ps[1]!.peers.has(evilId.nodeId.toString())).toBe(false);
-    expect(net.got[1]!.get(net.ids[0]!.nodeId.toString())?.has(1)).toBe(true);
+  it('nodes sharing verified digests: the same run, and one Ed25519 check per message in the process', async () => {
+    const runs: { hash: string; verifies: number; delivered: number; got: string }[] = [];
+    for (const shared of [false, true]) {
+      let verifies = 0;
+      const base = defaultCrypto();
+      const counting: CryptoBackend = {
+        ...base,
+        ed25519Verify: (k, m, sig) => {
+          verifies++;
+          return base.ed25519Verify(k, m, sig);
+        },
+      };
+      const net = await network(20, 9, shared ? { verified: new VerifiedMessages() } : {}, counting);
+      subscribeAll(net, 's');
+      for (let k = 0; k < 5; k++)
+        net.sim.schedule(6_000 + k * 300, () => net.ps[k]!.publish('s', payload(k)));
+      await net.sim.run({ untilMs: 12_000 });
+      const got = JSON.stringify(net.got.map((g) => [...g].map(([from, ks]) => [from, [...ks]])));
+      const delivered = net.sim.metrics().counters['pubsub.delivered']!;
+      runs.push({ hash: net.sim.traceHash, verifies, delivered, got });
+    }
+    const [alone, shared] = runs;
+    expect(alone!.delivered).toBe(19 * 5);
+    expect(alone!.verifies).toBe(19 * 5); // every node checks every message once
+    expect(shared!.verifies).toBe(5); // the first node to get each one checks it
+    expect(shared!.hash).toBe(alone!.hash);
+    expect(shared!.got).toBe(alone!.got);
   });
+
+  it.each([
+    ['alone', () => ({ invalidLimit: 4 })],
+    ['sharing verified digests', () => ({ invalidLimit: 4, verified: new VerifiedMessages() })],
+  ])(
+    'a hostile peer (%s): forged signatures, garbage frames and a flood are refused; the node keeps serving others',
+    async (_, init) => {
+      const net = await network(6, 5, init());
+      subscribeAll(net, 'h', 500);
+      const victim = net.nodes[1]!;
+      const evil = net.nodes[5]!;
+      const evilId = net.ids[5]!;
+      net.sim.schedule(3_000, async () => {
+        const s = await evil.openStream(net.ids[1]!.nodeId, PUBSUB_PROTOCOL);
+        const good = signMessage(
+          evilId,
+          'h',
+          1,
+          payload(9),
+          (await import('../../crypto/select.js')).defaultCrypto(),
+        );
+        const forged = good.bytes.slice();
+        forged[forged.length - 1]! ^= 1; // break the signature
+        const body = new Uint8Array(1 + forged.length);
+        body[0] = 0x02;
+        body.set(forged, 1);
+        s.write(frame(body));
+        s.write(frame(new Uint8Array([0x77]))); // unknown frame type
+        s.write(frame(encodeFrame({ type: 'iwant', ids: ['00'.repeat(16)] }).subarray(0, 5))); // truncated
+        for (let i = 0; i < 10; i++) s.write(frame(body));
+      });
+      net.sim.schedule(6_000, () => net.ps[0]!.publish('h', payload(1)));
+      await net.sim.run({ untilMs: 10_000 });
+      expect(victim).toBeDefined();
+      const c = net.sim.metrics().counters;
+      expect(c['pubsub.bad_signature']).toBeGreaterThan(0);
+      // The victim cut the hostile peer off and still got the honest message.
+      expect(net.ps[1]!.peers.has(evilId.nodeId.toString())).toBe(false);
+      expect(net.got[1]!.get(net.ids[0]!.nodeId.toString())?.has(1)).toBe(true);
+    },
+  );
 
   it('a node that crashes mid-run does not stop delivery to the others (mesh repairs itself)', async () => {
     const net = await network(30, 21);

@@ -35,6 +35,26 @@ export const SYNC_METHOD = 'realm.crdt.sync'; // RPC: digest in, differing state
 export const PUSH_METHOD = 'realm.crdt.push'; // RPC: states the peer wanted
 const MAX_STORE_NAME = 128; // characters
 
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The data of a delta message on a store's topic: UTF-8 JSON {"key": key, "delta": state}. */
+export function encodeDelta(key: string, delta: CrdtState): Uint8Array {
+  return utf8(`{"key":${JSON.stringify(key)},"delta":${encodeState(delta)}}`);
+}
+
+/** Decode a delta message's data. Throws CrdtDecodeError (not UTF-8 JSON, no string key, a bad state). */
+export function decodeDelta(data: Uint8Array): { key: string; delta: CrdtState } {
+  let msg: { key?: unknown; delta?: unknown };
+  try {
+    msg = JSON.parse(fatalUtf8.decode(data)) as { key?: unknown; delta?: unknown };
+  } catch {
+    throw new CrdtDecodeError('delta: not UTF-8 JSON');
+  }
+  if (typeof msg !== 'object' || msg === null) throw new CrdtDecodeError('delta: expected an object');
+  if (typeof msg.key !== 'string') throw new CrdtDecodeError('delta: key must be a string');
+  return { key: msg.key, delta: decodeState(msg.delta, 'delta') };
+}
+
 export interface StoreComponents {
   runtime: Runtime;
   pubsub: PubSub;
@@ -169,8 +189,7 @@ export class ReplicatedStore {
       throw new CrdtArgumentError(`${key} holds a ${current.t}, not a ${type}`);
     const delta = op((current ?? emptyOf(type)) as StateOf<T>, this.replicaId);
     this.mergeKey(key, delta);
-    const data = utf8(JSON.stringify({ key, delta: JSON.parse(encodeState(delta)) }));
-    this.components.pubsub.publish(this.topic, data);
+    this.components.pubsub.publish(this.topic, encodeDelta(key, delta));
     return crdtValue(this.docs.get(key)!);
   }
 
@@ -190,13 +209,11 @@ export class ReplicatedStore {
   private onDelta(m: ReceivedMessage): void {
     this.remember(m.from);
     try {
-      const msg = JSON.parse(new TextDecoder().decode(m.data)) as { key?: unknown; delta?: unknown };
-      if (typeof msg.key !== 'string') throw new CrdtDecodeError('delta: key must be a string');
-      const delta = decodeState(msg.delta, 'delta');
-      const mine = this.docs.get(msg.key);
+      const { key, delta } = decodeDelta(m.data);
+      const mine = this.docs.get(key);
       if (mine && mine.t !== delta.t && mine.t > delta.t) return; // the type that sorts last wins
-      if (mine && mine.t !== delta.t) this.docs.delete(msg.key);
-      this.mergeKey(msg.key, delta);
+      if (mine && mine.t !== delta.t) this.docs.delete(key);
+      this.mergeKey(key, delta);
     } catch (err) {
       this.components.runtime.metrics.count('crdt.bad_delta');
       this.components.runtime.log.debug('crdt: bad delta', { store: this.name, error: String(err) });
