@@ -59,13 +59,28 @@ export async function benchPubsub(opts: {
   progress: (l: string) => void;
 }): Promise<Figures> {
   const workers = opts.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new RangeError(`--workers must be a whole number >= 1`);
   const sizes = opts.nodes ?? [1_000, 10_000];
   const out: Figures = {};
   for (const n of sizes) {
     opts.progress(`pubsub: ${n} nodes on the simulator, ${workers} worker(s)...`);
     const loadAvg1Start = round(loadavg()[0]!, 2);
     const t0 = performance.now();
-    const { result, cpuMs } = await withCpu(() => runOnSim(pubsubScenario(n), 1, undefined, { workers }));
+    // A line every 10 virtual seconds: how far a long run got, at what cost so far.
+    const cpu0 = process.cpuUsage();
+    let nextMs = 10_000;
+    const onProgress = (p: { virtualMs: number; durationMs: number }): void => {
+      if (p.virtualMs < nextMs) return;
+      nextMs = Math.floor(p.virtualMs / 10_000) * 10_000 + 10_000;
+      const c = process.cpuUsage(cpu0);
+      opts.progress(
+        `  ${Math.floor(p.virtualMs / 1000)} of ${p.durationMs / 1000} virtual s: ` +
+          `${Math.round((performance.now() - t0) / 1000)} s wall, ${Math.round((c.user + c.system) / 1e6)} CPU-s, ` +
+          `RSS ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB, load ${loadavg()[0]!.toFixed(1)}`,
+      );
+    };
+    const { result, cpuMs } = await withCpu(() => runOnSim(pubsubScenario(n), 1, onProgress, { workers }));
     const m = result.metrics;
     const figures: Figures = {
       nodes: n,
