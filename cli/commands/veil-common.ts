@@ -100,6 +100,7 @@ export function serveEcho(stream: Connection): void {
 export function serveSink(stream: Connection): void {
   let received = 0;
   stream.setHandler({
+    borrowsChunks: true, // it only counts: the stream may lend it the session's decryption buffer
     onData(chunk) {
       received += chunk.length;
     },

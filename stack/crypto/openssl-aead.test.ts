@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AeadError } from './errors.js';
+import { AeadError, CryptoInputError } from './errors.js';
 import { cipherAead, nodeCrypto } from './node-backend.js';
 import { openSslAead } from './openssl-aead.js';
 
@@ -55,4 +55,32 @@ describe('ChaCha20-Poly1305 on Node OpenSSL called directly (openssl-aead.ts)', 
       );
     },
   );
+});
+
+describe.runIf(openssl !== undefined)('openInto on the direct OpenSSL path', () => {
+  const key = new Uint8Array(32).fill(5);
+  const nonce = new Uint8Array(12).fill(6);
+  const plaintext = Uint8Array.from({ length: 5000 }, (_, i) => i * 13);
+  const sealed = cipherAead(key).seal(nonce, plaintext, new Uint8Array(0));
+
+  it('writes the plaintext at the offset and touches nothing else', () => {
+    const out = new Uint8Array(3 + plaintext.length + 4).fill(0xee);
+    const view = openssl!(key).openInto!(nonce, sealed, new Uint8Array(0), out, 3);
+    expect(view).toEqual(plaintext);
+    expect(view.buffer).toBe(out.buffer);
+    expect([...out.subarray(0, 3), ...out.subarray(3 + plaintext.length)]).toEqual(Array(7).fill(0xee));
+  });
+
+  it('leaves zeros, not unauthenticated plaintext, when the tag does not verify', () => {
+    const bad = Uint8Array.from(sealed);
+    bad[bad.length - 1] ^= 1;
+    const out = new Uint8Array(plaintext.length).fill(0xee);
+    expect(() => openssl!(key).openInto!(nonce, bad, new Uint8Array(0), out, 0)).toThrow(AeadError);
+    expect(out.every((b) => b === 0)).toBe(true);
+  });
+
+  it('refuses an output without room before looking at the tag', () => {
+    const out = new Uint8Array(plaintext.length - 1);
+    expect(() => openssl!(key).openInto!(nonce, sealed, new Uint8Array(0), out, 0)).toThrow(CryptoInputError);
+  });
 });

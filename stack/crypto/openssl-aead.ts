@@ -23,7 +23,14 @@
 import { createCipheriv } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { KEY_LEN, NONCE_LEN, TAG_LEN } from './constants.js';
-import { AeadError, CryptoInputError, checkBytes, checkOpenInput, checkSealInput } from './errors.js';
+import {
+  AeadError,
+  CryptoInputError,
+  checkBytes,
+  checkOpenInput,
+  checkOutput,
+  checkSealInput,
+} from './errors.js';
 import type { Aead } from './types.js';
 
 const EVP_CTRL_AEAD_GET_TAG = 0x10; // openssl/evp.h
@@ -156,6 +163,29 @@ class OpenSslAead implements Aead {
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, ad: Uint8Array): Uint8Array {
     const n = checkOpenInput(nonce, ciphertextAndTag, ad);
     const plaintext = n >= UNINITIALISED_FROM_BYTES ? uninitialised(n) : new Uint8Array(n);
+    return this.decrypt(nonce, ciphertextAndTag, ad, plaintext, n);
+  }
+
+  openInto(
+    nonce: Uint8Array,
+    ciphertextAndTag: Uint8Array,
+    ad: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): Uint8Array {
+    const n = checkOpenInput(nonce, ciphertextAndTag, ad);
+    const end = checkOutput(out, offset, n);
+    return this.decrypt(nonce, ciphertextAndTag, ad, out.subarray(offset, end), n);
+  }
+
+  /** Decrypt the checked input into plaintext (exactly n bytes), or zero it and throw AeadError. */
+  private decrypt(
+    nonce: Uint8Array,
+    ciphertextAndTag: Uint8Array,
+    ad: Uint8Array,
+    plaintext: Uint8Array,
+    n: number,
+  ): Uint8Array {
     const e = evp as Evp;
     const ctx = e.ctx;
     let ok = e.init(ctx, null, null, this.#key, nonce, DECRYPT);

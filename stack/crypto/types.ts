@@ -47,6 +47,20 @@ export interface Aead {
   ): { ciphertext: Uint8Array; tag: Uint8Array };
   /** Returns the plaintext; throws AeadError when the tag does not verify or sizes are wrong. */
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, ad: Uint8Array): Uint8Array;
+  /**
+   * open() writing the plaintext into out[offset, offset + ciphertextAndTag.length - 16) and
+   * returning that subarray: a reader that consumes each message at once decrypts into one reused
+   * array (Veil transport), which costs less than filling fresh memory. On failure it throws
+   * AeadError and leaves zeros there, never unauthenticated plaintext. CryptoInputError (before
+   * any check of the tag) when out is too small. Optional; the direct OpenSSL path has it.
+   */
+  openInto?(
+    nonce: Uint8Array,
+    ciphertextAndTag: Uint8Array,
+    ad: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): Uint8Array;
 }
 
 export interface CryptoBackend {

@@ -187,3 +187,41 @@ describe('Mux fairness', () => {
     expect(bulkAtResponse).toBeLessThan(BULK / 10);
   });
 });
+
+/** Borrows chunks, as promised copies each one, and counts which were views of a whole message. */
+class BorrowingRecorder extends StreamRecorder {
+  readonly borrowsChunks = true;
+  views = 0;
+  override onData(chunk: Uint8Array): void {
+    if (chunk.buffer.byteLength > chunk.length) this.views++; // a DATA body inside its message
+    super.onData(chunk.slice());
+  }
+}
+
+describe('Mux with borrowed messages (the session decrypts large ones into one reused array)', () => {
+  it('a borrowing handler gets views; paused and plain streams get copies that survive the reuse', async () => {
+    const p = new MuxPair({ borrowed: true });
+    const accepted: MuxStream[] = [];
+    p.b.onStream = (s) => accepted.push(s);
+    const [s1, s2] = [p.a.openStream(), p.a.openStream()];
+    new StreamRecorder(s1);
+    new StreamRecorder(s2);
+    await p.pump(() => accepted.length === 2);
+    const borrowing = new BorrowingRecorder(accepted[0]);
+    const plain = new StreamRecorder(accepted[1]);
+    accepted[0].pause();
+    const total = 768 * KiB;
+    for (let offset = 0; offset < total; offset += 64 * KiB) {
+      s1.write(pattern(1, offset, 64 * KiB));
+      s2.write(pattern(2, offset, 64 * KiB));
+    }
+    await p.pump(() => plain.bytes === total); // s1's first window waits, queued, while paused
+    expect(borrowing.bytes).toBe(0);
+    accepted[0].resume();
+    await p.pump(() => borrowing.bytes === total);
+    expect(Buffer.compare(borrowing.received(), pattern(1, 0, total))).toBe(0);
+    expect(Buffer.compare(plain.received(), pattern(2, 0, total))).toBe(0);
+    expect(borrowing.views).toBeGreaterThan(0); // after the resume, DATA went straight through
+    expect(plain.chunks.every((c) => c.buffer.byteLength === c.length)).toBe(true);
+  });
+});

@@ -13,6 +13,11 @@ export interface PairOptions {
   b?: MuxInit;
   /** Messages a queue holds before send() returns false (default: unlimited). */
   limit?: number;
+  /**
+   * Deliver each message as the session does a large one: borrowed (Mux.receive's flag), and
+   * overwritten as soon as receive() returns, as the session's reused decryption array is.
+   */
+  borrowed?: boolean;
 }
 
 class Lane {
@@ -31,8 +36,10 @@ export class MuxPair {
   readonly ba: Lane;
   /** Errors thrown by receive(), by receiving side. */
   readonly errors: { side: 'a' | 'b'; err: unknown }[] = [];
+  private readonly borrowed: boolean;
 
   constructor(opts: PairOptions = {}) {
+    this.borrowed = opts.borrowed === true;
     const limit = opts.limit ?? Number.POSITIVE_INFINITY;
     this.ab = new Lane(limit);
     this.ba = new Lane(limit);
@@ -56,10 +63,11 @@ export class MuxPair {
       lane === this.ab ? [this.b, this.a, 'b' as const] : [this.a, this.b, 'a' as const];
     lane.delivered++;
     try {
-      to.receive(message);
+      to.receive(message, this.borrowed);
     } catch (err) {
       this.errors.push({ side, err });
     }
+    if (this.borrowed) message.fill(0xee);
     if (lane.blocked && lane.queue.length < lane.limit) {
       lane.blocked = false;
       from.drained();

@@ -99,8 +99,12 @@ export class Mux implements StreamHost {
     return this.streams.size;
   }
 
-  /** One decrypted message from the peer. Throws a MuxError on a protocol violation. */
-  receive(message: Uint8Array): void {
+  /**
+   * One decrypted message from the peer. Throws a MuxError on a protocol violation. borrowed: the
+   * message is valid only during this call (the session decrypts into one reused array), so DATA
+   * is copied unless its stream's handler borrows chunks and takes it at once.
+   */
+  receive(message: Uint8Array, borrowed = false): void {
     if (this.isClosed) return;
     let frames: MuxFrame[];
     try {
@@ -113,7 +117,7 @@ export class Mux implements StreamHost {
     try {
       for (const frame of frames) {
         if (this.isClosed) break; // a handler closed the mux: the rest is moot
-        this.dispatch(frame);
+        this.dispatch(frame, borrowed);
       }
     } catch (err) {
       throw this.fail(err);
@@ -214,7 +218,7 @@ export class Mux implements StreamHost {
 
   // --- receiving ---
 
-  private dispatch(frame: MuxFrame): void {
+  private dispatch(frame: MuxFrame, borrowed: boolean): void {
     const { streamId: id, body } = frame;
     if (frame.type === MuxFrameType.OPEN) {
       this.onOpen(id, body);
@@ -225,7 +229,7 @@ export class Mux implements StreamHost {
     if (!stream.accepted && stream.local && frame.type !== MuxFrameType.RST) stream.peerAccepted();
     switch (frame.type) {
       case MuxFrameType.DATA:
-        this.onData(stream, body);
+        this.onData(stream, body, borrowed);
         break;
       case MuxFrameType.WINDOW_UPDATE:
         this.onWindowUpdate(stream, readU32(body, 0));
@@ -265,7 +269,7 @@ export class Mux implements StreamHost {
     }
   }
 
-  private onData(stream: MuxStream, body: Uint8Array): void {
+  private onData(stream: MuxStream, body: Uint8Array, borrowed: boolean): void {
     if (stream.peerEnded) throw new MuxStreamStateError(`DATA on stream ${stream.id} after its FIN`);
     if (body.length > stream.recvWindow) {
       throw new MuxFlowControlError(
@@ -274,7 +278,7 @@ export class Mux implements StreamHost {
     }
     stream.recvWindow -= body.length;
     this.stats.dataBytesReceived += body.length;
-    stream.receiveData(body);
+    stream.receiveData(body, borrowed);
   }
 
   private onWindowUpdate(stream: MuxStream, increment: number): void {

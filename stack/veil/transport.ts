@@ -49,6 +49,13 @@ export class TransportCipher {
     return plaintext;
   }
 
+  /** decrypt() into out (see CipherState.decryptInto). */
+  decryptInto(ciphertext: Uint8Array, out: Uint8Array): Uint8Array {
+    const plaintext = this.cipher.decryptInto(ciphertext, out);
+    this.count();
+    return plaintext;
+  }
+
   private count(): void {
     if (++this.messagesWithKey !== this.rekeyAfterMessages) return;
     this.cipher.rekey();

@@ -89,21 +89,7 @@ export class CipherState {
   decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     const aead = this.aead;
     if (aead === undefined) return ciphertext;
-    if (ciphertext.length > MAX_MESSAGE_LEN) {
-      throw new NoiseMessageError(
-        `ciphertext of ${ciphertext.length} bytes exceeds the Noise limit of ${MAX_MESSAGE_LEN}`,
-      );
-    }
-    const nonce = this.currentNonce();
-    let plaintext: Uint8Array;
-    try {
-      plaintext = aead.open(nonce, ciphertext, ad);
-    } catch (err) {
-      if (err instanceof AeadError) throw new DecryptError(`decryption failed at nonce ${this.nonce}`);
-      throw err;
-    }
-    this.advance();
-    return plaintext;
+    return this.opened(ciphertext, (nonce) => aead.open(nonce, ciphertext, ad));
   }
 
   /** Transport shorthand: encryptWithAd with empty associated data. */
@@ -159,6 +145,36 @@ export class CipherState {
   /** Transport shorthand: decryptWithAd with empty associated data. */
   decrypt(ciphertext: Uint8Array): Uint8Array {
     return this.decryptWithAd(EMPTY, ciphertext);
+  }
+
+  /**
+   * Transport decryption into out[0...] (see Aead.openInto), returned as a view, for a reader that
+   * consumes each message before the next; with an Aead without openInto, decrypt() (a fresh
+   * array: callers tell the two apart by the returned array's buffer). Same errors as decrypt().
+   */
+  decryptInto(ciphertext: Uint8Array, out: Uint8Array): Uint8Array {
+    const aead = this.aead;
+    if (aead?.openInto === undefined) return this.decrypt(ciphertext);
+    return this.opened(ciphertext, (nonce) => aead.openInto!(nonce, ciphertext, EMPTY, out, 0));
+  }
+
+  /** Run one AEAD open at the current nonce; n advances only when it authenticates (§5.1). */
+  private opened(ciphertext: Uint8Array, open: (nonce: Uint8Array) => Uint8Array): Uint8Array {
+    if (ciphertext.length > MAX_MESSAGE_LEN) {
+      throw new NoiseMessageError(
+        `ciphertext of ${ciphertext.length} bytes exceeds the Noise limit of ${MAX_MESSAGE_LEN}`,
+      );
+    }
+    const nonce = this.currentNonce();
+    let plaintext: Uint8Array;
+    try {
+      plaintext = open(nonce);
+    } catch (err) {
+      if (err instanceof AeadError) throw new DecryptError(`decryption failed at nonce ${this.nonce}`);
+      throw err;
+    }
+    this.advance();
+    return plaintext;
   }
 
   /**
