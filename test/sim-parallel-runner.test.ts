@@ -4,7 +4,7 @@
  * workers. Workers load dist/ (npm test builds it first).
  */
 import { describe, expect, test } from 'vitest';
-import { runOnSim, type SimRunResult } from '../cli/runner/sim-run.js';
+import { runOnSimMeasured, type SimRunResult } from '../cli/runner/sim-run.js';
 import { parseScenario } from '../scenarios/load.js';
 
 const YAML = `
@@ -41,8 +41,19 @@ describe('valhalla run --workers', () => {
   test('1, 2 and 4 workers: same trace hash, metrics and records', async () => {
     const scenario = parseScenario(YAML, 'parallel-check.yaml');
     const runs: SimRunResult[] = [];
-    for (const workers of [1, 2, 4])
-      runs.push(await runOnSim(scenario, scenario.seed, undefined, { workers }));
+    for (const workers of [1, 2, 4]) {
+      const { result, workers: stats } = await runOnSimMeasured(scenario, scenario.seed, undefined, {
+        workers,
+      });
+      runs.push(result);
+      // One entry per worker; with several, each ran windows and exchanged messages.
+      expect(stats).toHaveLength(workers);
+      for (const w of stats) {
+        expect(w.windows).toBeGreaterThan(0);
+        expect(w.runMs).toBeGreaterThanOrEqual(w.waitMs);
+        if (workers > 1) expect(w.messagesIn).toBeGreaterThan(0);
+      }
+    }
     const [one, two, four] = runs;
     expect(one!.metrics['lookup.before.count']).toBe(120);
     expect(one!.metrics['ping.sent']).toBeGreaterThan(500);

@@ -10,7 +10,7 @@ import type { Scenario } from '../../scenarios/types.js';
 import type { RunRecords } from '../report/records.js';
 import { VERSION } from '../version.js';
 import { evaluate } from './assertions.js';
-import { type Progress, runOnSim } from './sim-run.js';
+import { type Progress, runOnSimMeasured } from './sim-run.js';
 import type { RunSummary } from './summary.js';
 
 export interface ReplicaInput {
@@ -37,7 +37,9 @@ export async function runReplica(
 ): Promise<{ summary: RunSummary; records: RunRecords }> {
   const { scenario, seed, file } = input;
   const wallStart = performance.now();
-  const result = await runOnSim(scenario, seed, onProgress, { workers: input.workers });
+  const { result, workers } = await runOnSimMeasured(scenario, seed, onProgress, {
+    workers: input.workers,
+  });
   const wallMs = performance.now() - wallStart;
   const assertions = evaluate(scenario.assertions, result.metrics);
   const summary: RunSummary = {
@@ -60,6 +62,7 @@ export async function runReplica(
     assertions,
     passed: assertions.every((a) => a.pass),
     reproduce: reproduceCommand(file, seed, input.overrides),
+    workers,
   };
   return { summary, records: result.records };
 }

@@ -1,5 +1,6 @@
 import type { MachineInfo } from '../../bench/machine.js';
 import type { AssertionResult } from './assertions.js';
+import type { WorkerStats } from './sim-run.js';
 
 /** What `valhalla run` reports. With --json this object is the only thing on stdout. */
 export interface RunSummary {
@@ -23,6 +24,8 @@ export interface RunSummary {
   passed: boolean;
   /** The command that reproduces this run. */
   reproduce: string;
+  /** Simulator runs: how each worker thread spent its time (--workers N gives N entries). */
+  workers?: WorkerStats[];
   /** Live runs only: how the nodes ran. */
   live?: LiveFacts;
 }

@@ -68,6 +68,14 @@ import type { WorkerDone, WorkerReport, WorkerStart } from './worker.js';
 
 export { type DriverFactory, type Part, runWindows, type WindowStats } from './windows.js';
 
+/**
+ * Young generation of each worker thread, MB (V8's default is 16 MB of semi-space, 48 MB in all).
+ * A simulated node's handshakes, messages and promise chains make short-lived objects by the
+ * million, and many live just long enough to survive a small young generation's scavenge and be
+ * copied into the old one; a larger one lets them die young. Measured at 2,000 nodes: -17% CPU.
+ */
+export const YOUNG_GENERATION_MB = 192;
+
 export class ParallelRunError extends SimulationError {
   override name = 'ParallelRunError';
 }
@@ -85,8 +93,13 @@ export interface ParallelRunOptions<I> {
   driver: { url: string | URL; exportName: string };
   /** Handed to the factory in every worker: plain data (structured clone). */
   input: I;
-  /** Worker threads; 1 runs in this thread. */
+  /** Worker threads; 1 runs in this thread unless `thread` says otherwise. */
   workers: number;
+  /**
+   * Run a single worker in a worker thread as well (default false): the thread gets the larger
+   * young generation (YOUNG_GENERATION_MB) that this thread's V8 was not started with.
+   */
+  thread?: boolean;
   onProgress?: (p: ParallelProgress) => void;
 }
 
@@ -101,6 +114,10 @@ export interface ParallelRunResult<R> {
   parts: R[];
   /** Per worker: steps run, messages exchanged, wall time spent waiting for other workers. */
   windows: WindowStats[];
+  /** Per worker: wall time the driver took to build its part, ms. */
+  setupMs: number[];
+  /** Per worker: CPU time of its thread, ms (in-process: the whole process's; null: unknown). */
+  cpuMs: (number | null)[];
 }
 
 /** The dist/ JavaScript for a module of this repository (unchanged if it is JavaScript already). */
@@ -124,7 +141,7 @@ export async function runPartitioned<I, R>(opts: ParallelRunOptions<I>): Promise
   if (!(Number.isInteger(workers) && workers >= 1)) {
     throw new ParallelRunError(`workers: expected an integer >= 1, got ${workers}`);
   }
-  return workers === 1 ? runInProcess<I, R>(opts) : runThreads<I, R>(opts);
+  return workers === 1 && opts.thread !== true ? runInProcess<I, R>(opts) : runThreads<I, R>(opts);
 }
 
 async function runInProcess<I, R>(opts: ParallelRunOptions<I>): Promise<ParallelRunResult<R>> {
@@ -135,7 +152,10 @@ async function runInProcess<I, R>(opts: ParallelRunOptions<I>): Promise<Parallel
   if (typeof factory !== 'function') {
     throw new ParallelRunError(`${String(url)} does not export a function "${opts.driver.exportName}"`);
   }
+  const setupStart = performance.now();
+  const cpuStart = process.cpuUsage();
   const part = await factory(opts.input, { workers: 1, worker: 0 });
+  const setupMs = performance.now() - setupStart;
   const wallStart = performance.now();
   const windows = await runWindows(part.sim, part.untilMs, null, (nowNs) =>
     opts.onProgress?.({
@@ -154,7 +174,13 @@ async function runInProcess<I, R>(opts: ParallelRunOptions<I>): Promise<Parallel
     virtualTimeMs: s.timeMs,
     parts: [await part.collect()],
     windows: [windows],
+    setupMs: [setupMs],
+    cpuMs: [cpuMs(process.cpuUsage(cpuStart))],
   };
+}
+
+function cpuMs(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1000;
 }
 
 function runThreads<I, R>(opts: ParallelRunOptions<I>): Promise<ParallelRunResult<R>> {
@@ -177,7 +203,10 @@ function runThreads<I, R>(opts: ParallelRunOptions<I>): Promise<ParallelRunResul
     }
   }
   const wallStart = performance.now();
-  const threads = Array.from({ length: n }, () => new Worker(workerUrl));
+  const threads = Array.from(
+    { length: n },
+    () => new Worker(workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }),
+  );
   return new Promise<ParallelRunResult<R>>((resolve, reject) => {
     const done: (WorkerDone | undefined)[] = Array(n).fill(undefined);
     const progress = Array.from({ length: n }, () => ({ virtualMs: 0, events: 0 }));
@@ -256,5 +285,7 @@ function merge<R>(done: WorkerDone[]): ParallelRunResult<R> {
     virtualTimeMs: Math.max(...done.map((d) => d.timeMs)),
     parts: done.map((d) => d.part as R),
     windows: done.map((d) => d.windows),
+    setupMs: done.map((d) => d.setupMs),
+    cpuMs: done.map((d) => d.cpuMs),
   };
 }

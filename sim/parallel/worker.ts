@@ -4,12 +4,26 @@
  * posts its share of the results. Progress goes to the coordinator at most every PROGRESS_EVERY_MS
  * of wall time; postMessage from a blocked thread is fine, the coordinator's loop is free.
  */
+import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { PartitionOptions } from '../simulation.js';
 import { Exchange, type ExchangeInit } from './exchange.js';
 import { type DriverFactory, runWindows, type WindowStats } from './windows.js';
 
 const PROGRESS_EVERY_MS = 250;
+const USER_HZ = 100; // clock ticks per second in /proc stat files (fixed on Linux)
+
+/** CPU time this thread has used, ms (user + system; Linux only, else null). 10 ms resolution. */
+function threadCpuMs(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'latin1');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
+  } catch {
+    return null;
+  }
+}
 
 export interface WorkerStart {
   type: 'start';
@@ -31,6 +45,10 @@ export interface WorkerDone {
   timeMs: number;
   controllerSeq: number;
   windows: WindowStats;
+  /** Wall time the driver took to build this worker's part, ms. */
+  setupMs: number;
+  /** CPU time of this thread, setup included, ms (null where the OS does not say). */
+  cpuMs: number | null;
   part: unknown;
 }
 
@@ -57,8 +75,11 @@ async function main(start: WorkerStart): Promise<WorkerDone> {
   if (typeof factory !== 'function') {
     throw new TypeError(`${start.driverUrl} does not export a function "${start.exportName}"`);
   }
+  const setupStart = performance.now();
   const part = await factory(start.input, start.partition);
-  const exchange = new Exchange(start.exchange);
+  const setupMs = performance.now() - setupStart;
+  // One worker alone needs no exchange: it runs the whole time line as runInProcess does.
+  const exchange = start.partition.workers > 1 ? new Exchange(start.exchange) : null;
   const me = start.partition.worker;
   let lastReport = performance.now();
   const windows = await runWindows(part.sim, part.untilMs, exchange, (nowNs) => {
@@ -85,6 +106,8 @@ async function main(start: WorkerStart): Promise<WorkerDone> {
     timeMs: stats.timeMs,
     controllerSeq: part.sim.parallelPort().controllerSeq(),
     windows,
+    setupMs,
+    cpuMs: threadCpuMs(),
     part: await part.collect(),
   };
 }
