@@ -284,9 +284,14 @@ export class SessionPool {
     // session that looks idle from here (its requests are not ours to count).
     const quietSince = this.runtime.clock.now() - this.limits.minIdleBeforeEvictMs;
     let victim: PeerSession | undefined;
+    // The same choice as "the least recently active non-busy session, the first opened among
+    // equals", with busy() (which walks the session's stream sets) asked only of a session that
+    // would be the victim so far: a node at its limit runs this for every session it accepts.
     for (const ps of this.all) {
-      if (ps.lastActiveMs > quietSince || this.busy(ps)) continue;
-      if (!victim || ps.lastActiveMs < victim.lastActiveMs) victim = ps;
+      if (ps.lastActiveMs > quietSince) continue;
+      if (victim && ps.lastActiveMs >= victim.lastActiveMs) continue;
+      if (this.busy(ps)) continue;
+      victim = ps;
     }
     if (!victim) return false;
     this.runtime.metrics.count('dht.session.evicted');
