@@ -273,7 +273,10 @@ export interface TunDevice {
   readonly mtu: number;
   /** Install the handler; packets read before it is set are dropped. */
   setHandler(handler: TunHandler): void;
-  /** Hand one IP packet to the host. False when it was dropped (device gone or full). */
+  /**
+   * Hand one IP packet to the host. False when it was dropped (device gone or full). The device
+   * is done with the packet when write returns (the caller may reuse its bytes).
+   */
   write(packet: Uint8Array): boolean;
   /**
    * Stop (true) or resume (false) reading packets from the host. The TUN service pauses while a

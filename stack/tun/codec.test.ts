@@ -32,6 +32,16 @@ describe('packet frames', () => {
     );
   });
 
+  it('split across chunks are gathered in one reused buffer, valid during the callback', () => {
+    const packets = [new Uint8Array(300).fill(1), new Uint8Array(200).fill(2)];
+    const stream = Buffer.concat(packets.map((p) => encodeFrame(p, 0)));
+    const seen: { buffer: ArrayBufferLike; copy: Uint8Array }[] = [];
+    const r = new FrameReader((p) => seen.push({ buffer: p.buffer, copy: p.slice() }));
+    for (let at = 0; at < stream.length; at += 100) r.push(stream.subarray(at, at + 100));
+    expect(seen.map((s) => [...new Set(s.copy)])).toEqual([[1], [2]]);
+    expect(seen[1].buffer).toBe(seen[0].buffer);
+  });
+
   it('are written in place into the headroom before a packet', () => {
     const buf = new Uint8Array(8 + 100);
     const packet = buf.subarray(8);

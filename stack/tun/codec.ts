@@ -70,11 +70,14 @@ export function encodeFrame(packet: Uint8Array, headroom: number): Uint8Array {
 
 /**
  * Cuts a byte stream into packets. Whole frames inside one chunk are handed out as views (no
- * copy); a frame split across chunks is gathered into one buffer. Throws TunFrameError on a bad
- * kind, reserved byte or zero length; the caller resets the stream.
+ * copy); a frame split across chunks is gathered into one buffer, the same one every time (a
+ * bulk transfer splits most packets, and a fresh 64 KiB array per packet was a third of the
+ * receiver's garbage). So a packet is the callee's only during onPacket: one it keeps, it copies.
+ * Throws TunFrameError on a bad kind, reserved byte or zero length; the caller resets the stream.
  */
 export class FrameReader {
-  private partial: Uint8Array | undefined; // gathers a frame split across chunks
+  private partial: Uint8Array | undefined; // the frame being gathered: a view of `gather`
+  private gather: Uint8Array | undefined; // grown to the largest split frame seen, then reused
   private partialFill = 0;
   private head = new Uint8Array(FRAME_HEADER_LEN);
   private headFill = 0;
@@ -118,7 +121,8 @@ export class FrameReader {
   }
 
   private startPartial(len: number): void {
-    this.partial = new Uint8Array(len);
+    if (!this.gather || this.gather.length < len) this.gather = new Uint8Array(len);
+    this.partial = this.gather.subarray(0, len);
     this.partialFill = 0;
   }
 }
