@@ -97,8 +97,9 @@ export const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
     return {
       summary:
         'IPv6 over the overlay on real TUN devices in network namespaces (root): the line A - B - C, C ' +
-        'peering only with B; ping6 RTT (100 pings, 20 ms apart; median, p99) and one-stream TCP ' +
-        '(iperf3, 8 s; Mbit = 10^6 bits/s as received) A-B and A-C; then Yggdrasil (Debian package) on ' +
+        'peering only with B; one-stream TCP (iperf3, 8 s; Mbit = 10^6 bits/s as received) A-B and A-C, ' +
+        'and ping6 RTT (100 pings, 20 ms apart; median, p99) after them (*Cold: the first 100, before them); ' +
+        'then Yggdrasil (Debian package) on ' +
         'the same line in the same run when installed. --mtu N sets the Valhalla TUN MTU; --only ab measures Valhalla A-B alone',
       anchors: m.TUN_ANCHORS,
       run: (opts) =>
