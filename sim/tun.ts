@@ -57,6 +57,11 @@ export class MemoryTun implements TunDevice {
     else this.clock.setTimer(0, () => this.deliver());
   }
 
+  /** What the handler says of the packets it was given (TunHandler.released), for tests. */
+  get released(): boolean | undefined {
+    return this.handler?.released?.();
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }

@@ -261,9 +261,15 @@ export interface TunConfig {
 export interface TunHandler {
   /**
    * One IP packet the host sent into the device. The packet is the receiver's to keep (the
-   * provider never reuses its bytes) and has TUN_HEADROOM writable bytes in front of it.
+   * provider reuses its bytes only once released() says so) and has TUN_HEADROOM writable bytes
+   * in front of it.
    */
   onPacket(packet: Uint8Array): void;
+  /**
+   * Optional: true when the receiver holds none of the packets it was given any more (each was
+   * copied on or dropped). Only then may the provider reuse their memory; without it, never.
+   */
+  released?(): boolean;
   /** The device went away (closed, or failed: err says why). Called once, last. */
   onClose?(err?: Error): void;
 }

@@ -112,6 +112,9 @@ export class HeadReader implements Connection {
   write(chunk: Uint8Array): boolean {
     return this.inner.write(chunk);
   }
+  get pendingWriteBytes(): number | undefined {
+    return this.inner.pendingWriteBytes;
+  }
   end(): void {
     this.inner.end();
   }

@@ -18,6 +18,7 @@ describe('TunService', () => {
     a.tun.inject(p);
     await run(m, 10);
     expect(b.tun.written).toEqual([p]);
+    expect(a.tun.released).toBe(true); // the stream copied it into a message: the device may reuse it
     const q = ipv6Packet(b.address, a.address, payload(60_000, 2));
     b.tun.inject(q);
     await run(m, 10);
@@ -70,6 +71,7 @@ describe('TunService', () => {
     await run(m, 100);
     expect(a.tun.isPaused).toBe(true);
     expect(writes).toBe(1); // paused after the first packet (40 kB > 32 KiB)
+    expect(a.tun.released).toBe(false); // a stream that cannot say whether it still holds it
     await run(m, 600);
     expect(a.svc.counts.get('pause_stalled')).toBe(1);
     expect(a.tun.isPaused).toBe(false);

@@ -133,6 +133,7 @@ export class TunService {
     const { node, device } = this.components;
     device.setHandler({
       onPacket: (p) => this.fromHost(p),
+      released: () => this.released(),
       onClose: (err) => {
         if (err) this.components.runtime.log.warn('tun: device closed', { error: err.message });
       },
@@ -208,6 +209,7 @@ export class TunService {
       return;
     }
     const frame = encodeFrame(p, TUN_HEADROOM);
+    if (!this.holding.includes(route.stream)) this.holding.push(route.stream);
     if (!route.stream.write(frame)) {
       route.blocked = true;
       route.queuedBytes += frame.length;
@@ -248,6 +250,21 @@ export class TunService {
   }
 
   private paused = false;
+
+  /** Streams given packets that may still hold them (until their pendingWriteBytes is 0). */
+  private holding: Connection[] = [];
+
+  /**
+   * True when no packet read from the device is held here: none waits for a route, and every
+   * stream written to has copied what it was given into its messages (a stream that cannot say,
+   * pendingWriteBytes undefined, holds them for good). The live device then reuses its read buffer.
+   */
+  private released(): boolean {
+    if (this.pending.size > 0) return false;
+    for (const s of this.holding) if (s.pendingWriteBytes !== 0) return false;
+    this.holding = [];
+    return true;
+  }
 
   private unreachable(p: Uint8Array, code: UnreachableCode): void {
     if (isIcmpv6Error(p)) return; // never answer an error with an error (RFC 4443 §2.4)

@@ -102,6 +102,18 @@ describe('Mux streams: lifecycle', () => {
     expect(inbound[0].text()).toBe(Array.from({ length: 34 }, (_, k) => `w${k * 3};`).join(''));
   });
 
+  it('reports written bytes as pending until they are copied into a message', async () => {
+    const p = new MuxPair();
+    accept(p.b);
+    const s = p.a.openStream();
+    s.write(new Uint8Array(1000));
+    s.write(new Uint8Array(500));
+    expect(s.pendingWriteBytes).toBe(1500);
+    await tick();
+    expect(p.ab.queue).toHaveLength(1);
+    expect(s.pendingWriteBytes).toBe(0);
+  });
+
   it('delivers received DATA as views of the decrypted message (no copy)', async () => {
     const p = new MuxPair();
     const inbound = accept(p.b);

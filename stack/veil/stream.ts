@@ -164,6 +164,11 @@ export class MuxStream implements Connection {
     return this.appClosed || this.closeDelivered;
   }
 
+  /** Bytes written and not yet copied into a message: while 0, no chunk written is held (Connection). */
+  get pendingWriteBytes(): number {
+    return this.sendQueue.bytes;
+  }
+
   /** Something is sendable now: OPEN, DATA within the window, or a FIN after the last DATA. */
   get sendable(): boolean {
     if (this.aborted) return false;
