@@ -35,6 +35,15 @@ export function cliPath(): string {
     : join(dirname(here), '..', 'cli', 'main.js');
 }
 
+/**
+ * Extra node options for the three Valhalla nodes, from VHT_NODE_ARGS (space-separated), e.g.
+ * `VHT_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile each node (Node refuses
+ * --cpu-prof in NODE_OPTIONS).
+ */
+function nodeArgs(): string[] {
+  return (process.env.VHT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 function overlayAddress(identityFile: string): string {
   const out = execFileSync(process.execPath, [cliPath(), 'id', '--identity', identityFile, '--json'], {
     encoding: 'utf8',
@@ -82,7 +91,8 @@ export async function startValhalla(
     return ['node', '--listen', `${listen}:${PORT}`, '--bootstrap', `${boot}:${PORT}`, ...common];
   };
   const procs: ChildProcess[] = [];
-  for (const n of names) procs.push(lab.spawn(ns[n], process.execPath, [cliPath(), ...args(n)]));
+  for (const n of names)
+    procs.push(lab.spawn(ns[n], process.execPath, [...nodeArgs(), cliPath(), ...args(n)]));
   await Promise.all(procs.map((p) => waitForLine(p, /tun: device up/, 15_000)));
   await Promise.all([waitForLine(procs[0], /"joined"/, 15_000), waitForLine(procs[2], /"joined"/, 15_000)]);
   return { ...base, addr, procs };

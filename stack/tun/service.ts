@@ -441,6 +441,9 @@ export class TunService {
     const route = new Route(keyOfNode(peer), peer, stream, via, session);
     const reader = new FrameReader((p) => this.toHost(p, peer));
     stream.setHandler({
+      // The reader copies what it keeps (a split packet) and the device is done with a packet
+      // when write() returns, so a chunk may be a view of the session's reused receive buffer.
+      borrowsChunks: true,
       onData: (c) => {
         try {
           reader.push(c);
