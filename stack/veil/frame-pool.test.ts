@@ -44,3 +44,22 @@ describe('FramePool', () => {
     expect(pool.take(100).buffer).not.toBe(small.buffer);
   });
 });
+
+describe('FramePool while the connection stays backed up', () => {
+  it('reuses a frame once the bytes written after it cover all the connection holds, not before', () => {
+    const conn = connection(0);
+    const pool = new FramePool(conn, LARGE);
+    const first = pool.take(LARGE);
+    conn.pendingWriteBytes = LARGE; // holds `first`
+    const second = pool.take(LARGE);
+    conn.pendingWriteBytes = LARGE + 1; // still one byte of `first`, and all of `second`
+    const third = pool.take(LARGE);
+    expect(third.buffer).not.toBe(first.buffer);
+    expect(third.buffer).not.toBe(second.buffer);
+    conn.pendingWriteBytes = 2 * LARGE + 200; // `first` gone; `second`, `third` and a small frame held
+    pool.take(200);
+    const fourth = pool.take(LARGE);
+    expect(fourth.buffer).toBe(first.buffer);
+    expect([second.buffer, third.buffer]).not.toContain(fourth.buffer);
+  });
+});
