@@ -29,7 +29,7 @@ import { VectorFileError, type VectorFileReport, type VectorResult } from './noi
 import { runVectorFile } from './vector-file.js';
 
 function bytesOf(v: RealmVector): Uint8Array {
-  return v.hex === '' ? new Uint8Array(0) : hexToBytes(v.hex ?? '');
+  return hexToBytes(v.hex ?? '');
 }
 
 /** What a vector's input decodes to (as JSON), or throws the decoder's error. */

@@ -354,17 +354,20 @@ export async function scenarioPart(
   return {
     sim,
     untilMs: scenario.durationMs,
-    collect: () => ({
-      tally,
-      labelled: [...labelled],
-      samples,
-      faults: world?.faults ?? [],
-      counters: sim.metrics().counters,
-      nodesUp: world ? world.upNodes().length : nodes.length,
-      ...(content ? { content: content.share } : {}),
-      realm: realm?.metrics() ?? {},
-      ...(realm?.publishShare() ? { publish: realm.publishShare() } : {}),
-    }),
+    collect: () => {
+      const publish = realm?.publishShare();
+      return {
+        tally,
+        labelled: [...labelled],
+        samples,
+        faults: world?.faults ?? [],
+        counters: sim.metrics().counters,
+        nodesUp: world ? world.upNodes().length : nodes.length,
+        ...(content ? { content: content.share } : {}),
+        realm: realm?.metrics() ?? {},
+        ...(publish ? { publish } : {}),
+      };
+    },
   };
 }
 
