@@ -9,8 +9,9 @@
  * large message as header, ciphertext and tag in one writev instead. No copy beyond what the
  * AEAD itself makes. Received frames are borrowed from the connection's read buffer and decrypted
  * at once (FramedConnection.borrowPayloads), a large one into an array the session reuses: the
- * mux copies DATA out of it unless the stream's handler borrows chunks too (Mux.receive). Each direction rekeys after a fixed count of messages,
- * the count the sender announced in its handshake payload, so no signalling is needed.
+ * mux copies DATA out of it unless the stream's handler borrows chunks too (Mux.receive).
+ * Each direction rekeys after a fixed count of messages, the count the sender announced in its
+ * handshake payload, so no signalling is needed.
  */
 
 import { encodeHeader } from '../bifrost/codec.js';
