@@ -122,10 +122,13 @@ export class PubSub {
     // Sequence numbers start from the wall clock, so a restarted author does not reuse them.
     this.seqno = Math.floor(this.runtime.clock.wallNow()) * 1024;
     this.components.node.handle(PUBSUB_PROTOCOL, (stream, peer) => this.inbound(stream, peer));
-    this.unsubscribePeers = this.components.node.onPeer((event, id) => {
-      if (event === 'up' && this.topics.size > 0 && this.hasRoomFor(id.toString()))
-        this.peer(id).open(this.components.node);
-    });
+    // Without a DHT, every connected peer is a possible topic peer. With one, topic peers come
+    // from provider records: a stream to every peer a DHT lookup touched would pin those sessions.
+    if (!this.components.dht)
+      this.unsubscribePeers = this.components.node.onPeer((event, id) => {
+        if (event === 'up' && this.topics.size > 0 && this.hasRoomFor(id.toString()))
+          this.peer(id).open(this.components.node);
+      });
     const tick = (): void => {
       if (!this.running) return;
       this.heartbeat();
@@ -235,12 +238,14 @@ export class PubSub {
     return this.peers.has(id) || this.peers.size < this.opts.maxPeers;
   }
 
-  private peer(nodeId: NodeId): Peer {
+  /** The peer of that NodeID, made if new (addrs: where to dial it, from its provider record). */
+  private peer(nodeId: NodeId, addrs: readonly string[] = []): Peer {
     const id = nodeId.toString();
     let p = this.peers.get(id);
     if (!p) {
       p = new Peer(
         nodeId,
+        addrs,
         this.runtime,
         this.opts,
         () => this.hello(),
@@ -321,9 +326,11 @@ export class PubSub {
     }
   }
 
+  /** Send to every pub/sub peer (and, without a DHT, to every connected peer). */
   private broadcast(body: Uint8Array): void {
     const { node } = this.components;
-    for (const id of node.connectedPeers()) if (this.hasRoomFor(id.toString())) this.peer(id);
+    if (!this.components.dht)
+      for (const id of node.connectedPeers()) if (this.hasRoomFor(id.toString())) this.peer(id);
     for (const p of this.peers.values()) p.send(body, node);
   }
 
@@ -331,7 +338,7 @@ export class PubSub {
     this.broadcast(encodeFrame({ type: 'sub', changes: [{ subscribe: true, topic }] }));
     const { dht } = this.components;
     if (dht) {
-      dht.addProvider(this.topicKey(topic)).catch((err) => {
+      dht.addProvider(this.topicKey(topic), { replicas: this.opts.announceReplicas }).catch((err) => {
         this.runtime.log.debug('pubsub: announcing topic failed', { topic, error: String(err) });
       });
     }
@@ -347,11 +354,11 @@ export class PubSub {
       p.send(encodeFrame({ type: 'sub', changes: [{ subscribe: false, topic }] }), this.components.node);
   }
 
-  /** Ask the DHT for the topic's providers and introduce ourselves to those we do not know. */
   /**
-   * Ask the DHT for the topic's providers and introduce ourselves to those we do not know. A
-   * provider record says its node subscribed, so it counts as a topic peer at once. Resolves to
-   * the number of providers found (for a fanout publisher waiting to send).
+   * Ask the DHT for the topic's providers and introduce ourselves to a random few we do not know,
+   * until we know targetPeers topic peers. A provider record says its node subscribed, so it
+   * counts as a topic peer at once, and its addresses are dialed without a lookup. Resolves to the
+   * number of providers found (for a fanout publisher waiting to send).
    */
   private discover(topic: string): Promise<number> {
     const t = this.topics.get(topic);
@@ -361,11 +368,14 @@ export class PubSub {
     return dht.findProviders(this.topicKey(topic), { max: this.opts.discoveryPeers }).then(
       (providers) => {
         if (!this.running) return 0;
+        let wanted = this.opts.targetPeers - this.topicPeers(topic).length;
         for (const pr of this.sample([...providers], providers.length)) {
-          if (pr.nodeId === this.selfId || !this.hasRoomFor(pr.nodeId)) continue;
-          const p = this.peer(NodeId.parse(pr.nodeId));
-          if (p.topics.size < MAX_PEER_TOPICS) p.topics.add(topic);
+          if (wanted <= 0) break;
+          if (pr.nodeId === this.selfId || this.peers.has(pr.nodeId) || !this.hasRoomFor(pr.nodeId)) continue;
+          const p = this.peer(NodeId.parse(pr.nodeId), pr.addrs ?? []);
+          p.topics.add(topic);
           p.open(this.components.node);
+          wanted--;
         }
         return providers.length;
       },
