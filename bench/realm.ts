@@ -2,9 +2,9 @@
  * Realm benchmarks. `pubsub`: one topic on the simulator over the full stack (Veil sessions, the
  * DHT, application streams), every node subscribed, 100 publishers, --nodes N[,N...] (default
  * 1,000 and 10,000): delivery ratio, latency p50/p99 (virtual ms), duplicates per delivered
- * message, pub/sub bytes sent per node, and the wall and CPU time of the run. `rpc`: echo calls per
- * second between this process and a `valhalla bootstrap` child over loopback TCP (Veil), with 32
- * calls in flight, and the CPU both processes used per call.
+ * message, pub/sub bytes sent per node, Veil handshakes per node, and the wall and CPU time of the
+ * run. `rpc`: echo calls per second between this process and a `valhalla bootstrap` child over
+ * loopback TCP (Veil), with 32 calls in flight, and the CPU both processes used per call.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -94,6 +94,8 @@ export async function benchPubsub(opts: {
       duplicatesPerDeliveryP50: round(m['pubsub.duplicates_per_delivery.p50']!, 3),
       duplicatesPerDeliveryMean: round(m['pubsub.duplicates_per_delivery.mean']!, 3),
       bytesPerNode: Math.round(m['pubsub.bytes_per_node']!),
+      // Veil sessions dialed (each a Noise handshake), joins and pub/sub together, per node.
+      handshakesPerNode: round(m['veil.handshakes']! / n, 2),
       virtualMs: result.virtualTimeMs,
       wallMs: Math.round(performance.now() - t0),
       cpuMs: Math.round(cpuMs),

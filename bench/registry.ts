@@ -117,7 +117,8 @@ export const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
       summary:
         'Realm pub/sub on the simulator over the full stack, one topic, every node subscribed, 100 ' +
         'publishers, 200 messages of 64 bytes over 20 virtual s, at 1,000 and 10,000 nodes (--nodes N[,N...]): ' +
-        'delivery ratio, latency p50/p99 (virtual ms), duplicates per delivered message, pub/sub bytes sent per node; ' +
+        'delivery ratio, latency p50/p99 (virtual ms), duplicates per delivered message, pub/sub bytes sent per node, ' +
+        'Veil handshakes per node; ' +
         '--workers N splits each run across N threads (same results for any N)',
       run: (opts) =>
         m.benchPubsub({
