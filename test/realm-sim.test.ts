@@ -110,9 +110,10 @@ describe('realm on simulated Valhalla nodes', () => {
     // Nobody opened a pub/sub stream to a node that does not subscribe, though DHT lookups gave
     // every subscriber sessions with such nodes.
     for (const [i, r] of realms.entries()) if (i % 2 === 1) expect(r.pubsub.peers.size, `node ${i}`).toBe(0);
-    // Each pair of pub/sub peers was introduced by one of the two: at most 3 per subscriber.
+    // Each pair of pub/sub peers was introduced by one of the two: a subscriber introduces at most
+    // 3 (targetPeers), and D = 3 more when its mesh cannot be filled.
     const links = subscribers.reduce((a, r) => a + r.pubsub.peers.size, 0) / 2;
-    expect(links).toBeLessThanOrEqual(3 * subscribers.length);
+    expect(links).toBeLessThanOrEqual(6 * subscribers.length);
     for (const r of subscribers) expect(r.pubsub.topicPeers('few').length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -356,11 +356,11 @@ export class PubSub {
 
   /**
    * Ask the DHT for the topic's providers and introduce ourselves to a random few we do not know,
-   * until we know targetPeers topic peers. A provider record says its node subscribed, so it
+   * until we know targetPeers topic peers (and to at least atLeast new ones). A provider record says its node subscribed, so it
    * counts as a topic peer at once, and its addresses are dialed without a lookup. Resolves to the
    * number of providers found (for a fanout publisher waiting to send).
    */
-  private discover(topic: string): Promise<number> {
+  private discover(topic: string, atLeast = 0): Promise<number> {
     const t = this.topics.get(topic);
     const { dht } = this.components;
     if (!dht) return Promise.resolve(0);
@@ -368,7 +368,7 @@ export class PubSub {
     return dht.findProviders(this.topicKey(topic), { max: this.opts.discoveryPeers }).then(
       (providers) => {
         if (!this.running) return 0;
-        let wanted = this.opts.targetPeers - this.topicPeers(topic).length;
+        let wanted = Math.max(atLeast, this.opts.targetPeers - this.topicPeers(topic).length);
         for (const pr of this.sample([...providers], providers.length)) {
           if (wanted <= 0) break;
           if (pr.nodeId === this.selfId || this.peers.has(pr.nodeId) || !this.hasRoomFor(pr.nodeId)) continue;
@@ -434,7 +434,9 @@ export class PubSub {
     const t = this.topics.get(topic);
     if (p.topics.size < MAX_PEER_TOPICS) p.topics.add(topic);
     const backedOff = (t?.backoff.get(p.id) ?? 0) > this.runtime.clock.now();
-    if (!t || backedOff || (t.mesh.size >= this.opts.dHi && !t.mesh.has(p.id))) {
+    // A full mesh still takes the graft (the heartbeat prunes back to D at random, as gossipsub
+    // does): refusing it would starve nodes whose few topic peers all have full meshes.
+    if (!t || backedOff) {
       p.send(encodeFrame({ type: 'prune', topic }), this.components.node);
       return;
     }
@@ -612,11 +614,15 @@ export class PubSub {
         }
       }
       this.gossip(topic, t);
+      // Look for more topic peers when we know too few, or when those we know cannot fill our
+      // mesh (all in it already, or pruned us): a node that joined late knows only its own few
+      // picks, and they are the ones everybody grafts.
+      const starving = t.mesh.size < this.opts.dLo && candidates.length < this.opts.d - t.mesh.size;
       if (
-        this.topicPeers(topic).length < this.opts.dLo &&
+        (starving || this.topicPeers(topic).length < this.opts.dLo) &&
         now - t.lastDiscoveryMs >= this.opts.discoveryIntervalMs
       )
-        this.discover(topic);
+        this.discover(topic, starving ? this.opts.d : 0);
     }
     for (const [id, until] of this.banned) if (until <= now) this.banned.delete(id);
     for (const [topic, f] of this.fanout) if (now - f.lastMs > 60_000) this.fanout.delete(topic);
