@@ -12,13 +12,12 @@ import { lognormal, Simulation } from '../sim/index.js';
 import { generateIdentity } from '../stack/identity/index.js';
 import { ValhallaNode } from '../stack/node/index.js';
 import { Realm } from '../stack/realm/index.js';
-import type { PubSubInit } from '../stack/realm/pubsub/pubsub.js';
 import type { ReplicatedStore } from '../stack/realm/replica/index.js';
 
 const SEED = 'realm-sim-1';
 const PORT = 7001;
 
-async function build(n: number, pubsub: PubSubInit = {}) {
+async function build(n: number) {
   const sim = new Simulation({
     seed: SEED,
     network: { latency: lognormal(20, 0.5) },
@@ -32,7 +31,7 @@ async function build(n: number, pubsub: PubSubInit = {}) {
     const identity = generateIdentity(sn.runtime.rng.fork('identity'));
     const node = new ValhallaNode({ runtime: sn.runtime, identity });
     nodes.push(node);
-    realms.push(new Realm({ runtime: sn.runtime, identity, node, dht: node.dht }, { pubsub }));
+    realms.push(new Realm({ runtime: sn.runtime, identity, node, dht: node.dht }));
   }
   const addrs = sim.nodes.map((sn) => sn.addr(PORT));
   await run(Promise.all(nodes.map((node, i) => node.start([addrs[i]!]))));
@@ -95,25 +94,5 @@ describe('realm on simulated Valhalla nodes', () => {
     await sim.run({ untilMs: sim.nowMs + 5_000 });
     for (const [i, g] of got.entries()) expect(g, `node ${i}`).toEqual(i === 3 ? [] : ['hi all']);
     expect(await run(realms[11]!.rpc.call(nodes[5]!.nodeId, 'echo', { x: [1, 2] }))).toEqual({ x: [1, 2] });
-  });
-
-  it('topic peers come from provider records, a few per node: no pub/sub stream on DHT sessions', async () => {
-    // 40 nodes, the even ones subscribe; each opens streams to at most 3 topic peers itself.
-    const { sim, realms } = await build(40, { targetPeers: 3 });
-    const subscribers = realms.filter((_, i) => i % 2 === 0);
-    const got = new Map<Realm, number>();
-    for (const r of subscribers) r.pubsub.subscribe('few', () => got.set(r, (got.get(r) ?? 0) + 1));
-    await sim.run({ untilMs: sim.nowMs + 15_000 });
-    subscribers[4]!.pubsub.publish('few', new TextEncoder().encode('x'));
-    await sim.run({ untilMs: sim.nowMs + 5_000 });
-    for (const r of subscribers) if (r !== subscribers[4]) expect(got.get(r), r.pubsub.selfId).toBe(1);
-    // Nobody opened a pub/sub stream to a node that does not subscribe, though DHT lookups gave
-    // every subscriber sessions with such nodes.
-    for (const [i, r] of realms.entries()) if (i % 2 === 1) expect(r.pubsub.peers.size, `node ${i}`).toBe(0);
-    // Each pair of pub/sub peers was introduced by one of the two: a subscriber introduces at most
-    // 3 (targetPeers), and D = 3 more when its mesh cannot be filled.
-    const links = subscribers.reduce((a, r) => a + r.pubsub.peers.size, 0) / 2;
-    expect(links).toBeLessThanOrEqual(6 * subscribers.length);
-    for (const r of subscribers) expect(r.pubsub.topicPeers('few').length).toBeGreaterThanOrEqual(2);
   });
 });

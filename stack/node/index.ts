@@ -33,12 +33,6 @@ export type PeerListener = (event: 'up' | 'down', peer: NodeId) => void;
 export interface OpenStreamOptions {
   /** Lookup, dial and the peer taking the stream together (default 10 000 ms). */
   timeoutMs?: number;
-  /**
-   * Where to dial the peer when there is no session and the routing table does not know it: the
-   * addresses of a provider record it signed. Saves the lookup; the handshake still checks the
-   * NodeID, and a lookup follows if none answers.
-   */
-  addrs?: readonly string[];
 }
 
 export interface ValhallaNodeComponents {

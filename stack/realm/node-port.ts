@@ -21,15 +21,8 @@ type StreamHandler = {
 export interface RealmNode {
   handle(protocol: string, handler: StreamHandler): void;
   unhandle(protocol: string): void;
-  /**
-   * A stream to that NodeID (session reused, or found through the DHT and dialed; addrs, from a
-   * provider record, are dialed before any lookup).
-   */
-  openStream(
-    peer: NodeId,
-    protocol: string,
-    opts?: { timeoutMs?: number; addrs?: readonly string[] },
-  ): Promise<Connection>;
+  /** A stream to that NodeID (session reused, or found through the DHT and dialed). */
+  openStream(peer: NodeId, protocol: string, opts?: { timeoutMs?: number }): Promise<Connection>;
   /** Peers with an open session now, in a deterministic order. */
   connectedPeers(): NodeId[];
   onPeer(listener: (event: 'up' | 'down', peer: NodeId) => void): () => void;
@@ -37,11 +30,6 @@ export interface RealmNode {
 
 /** Provider records (stack/yggdrasil Dht): how pub/sub finds the peers of a topic. */
 export interface RealmDirectory {
-  /** Announce key; replicas: how many of the closest nodes store the record (the DHT's k if absent). */
-  addProvider(key: Uint8Array, opts?: { replicas?: number }): Promise<unknown>;
-  /** Providers of key: NodeID (hex) and, when the record says, where to dial it. */
-  findProviders(
-    key: Uint8Array,
-    opts?: { max?: number },
-  ): Promise<{ nodeId: string; addrs?: readonly string[] }[]>;
+  addProvider(key: Uint8Array): Promise<unknown>;
+  findProviders(key: Uint8Array, opts?: { max?: number }): Promise<{ nodeId: string }[]>;
 }

@@ -36,15 +36,13 @@ export function streamPeer(ps: PeerSession): StreamPeer {
 /**
  * Open a stream for protocol to the node target (32 bytes). Rejects with PeerUnreachableError
  * (not found, or no address answered), ProtocolRefusedError, StreamOpenTimeoutError, or
- * LimitError (a local session limit). addrs, when given, are tried before a lookup for a node
- * neither connected nor in the routing table (the addresses of a provider record it signed).
+ * LimitError (a local session limit).
  */
 export function openAppStream(
   core: DhtCore,
   target: Uint8Array,
   protocol: string,
   timeoutMs: number,
-  addrs: readonly string[] = [],
 ): Promise<Connection> {
   const idHex = toHex(target);
   const short = idHex.slice(0, 16);
@@ -75,7 +73,7 @@ export function openAppStream(
       if (stream) resolve(stream);
       else reject(err);
     };
-    open(core, target, idHex, protocol, addrs, (s) => {
+    open(core, target, idHex, protocol, (s) => {
       opened = s;
       return !done;
     }).then(
@@ -90,17 +88,16 @@ async function open(
   target: Uint8Array,
   idHex: string,
   protocol: string,
-  addrs: readonly string[],
   onOpened: (stream: VeilStream) => boolean,
 ): Promise<Connection> {
-  const ps = core.pool.get(idHex) ?? (await connect(core, target, idHex, addrs));
+  const ps = core.pool.get(idHex) ?? (await connect(core, target, idHex));
   let stream: VeilStream;
   try {
     stream = ps.veil.openStream(protocol);
   } catch (err) {
     // The session closed between the pool handing it out and now: one fresh dial.
     if (!ps.veil.closed) throw err;
-    const again = await connect(core, target, idHex, addrs);
+    const again = await connect(core, target, idHex);
     return accepted(core, again, again.veil.openStream(protocol), protocol, onOpened);
   }
   return accepted(core, ps, stream, protocol, onOpened);
@@ -138,22 +135,14 @@ async function accepted(
   return stream;
 }
 
-/**
- * A session to target: from the record in our table if we have one, else at the addresses the
- * caller was given, else through a lookup.
- */
-async function connect(
-  core: DhtCore,
-  target: Uint8Array,
-  idHex: string,
-  addrs: readonly string[],
-): Promise<PeerSession> {
+/** A session to target: from the record in our table if we have one, else through a lookup. */
+async function connect(core: DhtCore, target: Uint8Array, idHex: string): Promise<PeerSession> {
   const short = idHex.slice(0, 16);
   const known = core.table.get(idHex)?.record;
   let lastError: unknown;
-  if (known || addrs.length > 0) {
+  if (known) {
     try {
-      return await (known ? dial(core, known) : dialAddrs(core, target, idHex, addrs));
+      return await dial(core, known);
     } catch (err) {
       if (err instanceof LimitError) throw err;
       lastError = err; // its addresses may have changed: ask the DHT for its current record
@@ -171,23 +160,6 @@ async function connect(
   // The lookup may have connected already (the target answered it).
   const ps = core.pool.get(idHex);
   return ps ?? dial(core, r.peer);
-}
-
-async function dialAddrs(
-  core: DhtCore,
-  target: Uint8Array,
-  idHex: string,
-  addrs: readonly string[],
-): Promise<PeerSession> {
-  core.runtime.metrics.count('app.stream.dial_hinted');
-  try {
-    return await core.pool.connectTo(target, idHex, addrs);
-  } catch (err) {
-    if (err instanceof UnreachableError) {
-      throw new PeerUnreachableError(`${idHex.slice(0, 16)}: ${err.message}`, { cause: err });
-    }
-    throw err;
-  }
 }
 
 async function dial(core: DhtCore, record: PeerRecord): Promise<PeerSession> {

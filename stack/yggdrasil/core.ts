@@ -34,8 +34,6 @@ export class DhtCore implements RpcHost {
   self: PeerRecord | undefined;
   readonly ownValues = new Map<string, ValueRecord>();
   readonly ownProviders = new Map<string, ProviderRecord>();
-  /** Replicas asked for when announcing a key (by key hex), for republishing; k when absent. */
-  readonly ownProviderReplicas = new Map<string, number>();
   readonly listeners = new Set<(e: SessionEvent) => void>();
   /** Our own random stream (refresh targets, jitter), forked so Veil's draws do not shift it. */
   readonly rng: Rng;
@@ -68,13 +66,11 @@ export class DhtCore implements RpcHost {
       },
       stream: (ps, stream) => this.network.acceptStream(ps, stream),
     });
-    const providerRng = this.rng.fork('providers');
     this.handlerContext = {
       runtime,
       crypto,
       store: this.store,
       maxProviders: opts.k,
-      random: (n) => providerRng.int(n),
       closestContacts: (target, asker) =>
         this.table
           .closest(target, opts.k + 1)

@@ -9,7 +9,7 @@ import { generateIdentity } from '../identity/identity.js';
 import type { Connection } from '../runtime.js';
 import { Veil } from '../veil/veil.js';
 import { Dht } from './dht.js';
-import { DhtArgumentError, DhtStateError } from './errors.js';
+import { DhtStateError } from './errors.js';
 import type { PeerRecord } from './records/peer-record.js';
 import { decodeMessage, encodeMessage } from './rpc/codec.js';
 import { FrameDecoder, frame } from './rpc/framing.js';
@@ -51,21 +51,6 @@ describe('signed values, providers and ping', () => {
     const found = await net.run(net.nodes[20].dht.findProviders(key));
     expect(found.map((p) => p.nodeId)).toEqual([net.nodes[4].dht.nodeId]);
     expect(found[0].addrs).toEqual([net.nodes[4].addr]);
-  });
-
-  it('a provider record can be stored on fewer of the closest nodes (replicas), and is still found', async () => {
-    const key = new Uint8Array(32).fill(0xcd);
-    const holders = () =>
-      net.nodes.filter((n) => (n.dht as unknown as HasStore).core.store.size.records > 0).length;
-    const before = holders();
-    const stored = await net.run(net.nodes[6].dht.addProvider(key, { replicas: 3 }));
-    expect(stored).toEqual({ stored: 3, attempted: 3 });
-    expect(holders() - before).toBeLessThanOrEqual(3);
-    const found = await net.run(net.nodes[11].dht.findProviders(key));
-    expect(found.map((p) => p.nodeId)).toEqual([net.nodes[6].dht.nodeId]);
-    for (const replicas of [0, 2.5, 21]) {
-      await expect(net.nodes[6].dht.addProvider(key, { replicas })).rejects.toBeInstanceOf(DhtArgumentError);
-    }
   });
 
   it('ping measures a round trip over the overlay', async () => {

@@ -210,23 +210,10 @@ export class Dht {
     return getValue(this.core, key32(key, 'value key'));
   }
 
-  /**
-   * Announce that we provide a key: our provider record stored on the k closest peers, or on
-   * opts.replicas of them (1..k).
-   */
-  async addProvider(
-    key: Uint8Array | string,
-    opts: { replicas?: number } = {},
-  ): Promise<{ stored: number; attempted: number }> {
+  /** Announce that we provide a content key. */
+  async addProvider(key: Uint8Array | string): Promise<{ stored: number; attempted: number }> {
     this.requireRunning();
-    const { k } = this.core.opts;
-    const replicas = opts.replicas ?? k;
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > k) {
-      throw new DhtArgumentError(
-        `replicas must be a whole number from 1 to k (${k}), got ${String(replicas)}`,
-      );
-    }
-    return addProvider(this.core, key32(key, 'provider key'), replicas);
+    return addProvider(this.core, key32(key, 'provider key'));
   }
 
   async findProviders(key: Uint8Array | string, opts: { max?: number } = {}): Promise<ProviderInfo[]> {
@@ -243,8 +230,7 @@ export class Dht {
       await putValue(core, record.name, record.value).catch(() => undefined);
     }
     for (const old of [...core.ownProviders.values()]) {
-      const replicas = core.ownProviderReplicas.get(toHex(old.key)) ?? core.opts.k;
-      await addProvider(core, old.key, replicas).catch(() => undefined);
+      await addProvider(core, old.key).catch(() => undefined);
     }
   }
 
@@ -307,14 +293,13 @@ export class Dht {
 
   /**
    * A stream for protocol to the node nodeId: on our session with it, or found through a lookup
-   * and dialed (or dialed at opts.addrs, from a provider record, before any lookup). Resolves once
-   * the peer took the stream. Rejects with PeerUnreachableError,
+   * and dialed. Resolves once the peer took the stream. Rejects with PeerUnreachableError,
    * ProtocolRefusedError, StreamOpenTimeoutError (after timeoutMs, default 10 s) or LimitError.
    */
   async openStream(
     nodeId: Uint8Array | string | { bytes: Uint8Array },
     protocol: string,
-    opts: { timeoutMs?: number; addrs?: readonly string[] } = {},
+    opts: { timeoutMs?: number } = {},
   ): Promise<Connection> {
     this.requireRunning();
     if (protocol === '') throw new DhtArgumentError('the empty protocol id is the DHT itself');
@@ -322,7 +307,7 @@ export class Dht {
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
       throw new DhtArgumentError(`timeoutMs must be a positive number of ms, got ${String(timeoutMs)}`);
     }
-    return openAppStream(this.core, key32(nodeId, 'stream target'), protocol, timeoutMs, opts.addrs);
+    return openAppStream(this.core, key32(nodeId, 'stream target'), protocol, timeoutMs);
   }
 
   /** Subscribe to session open/close events; returns the unsubscribe function. */

@@ -118,23 +118,9 @@ export class SessionPool {
 
   /** A session to record's peer: an open one, the dial already under way, or a new dial. */
   connect(record: PeerRecord): Promise<PeerSession> {
-    return this.connectTo(record.nodeId, record.idHex, record.addrs, record);
-  }
-
-  /**
-   * A session to the node nodeId at addrs, which come from something other than its peer record
-   * (a provider record it signed). The handshake checks the NodeID, so wrong addresses cost a
-   * failed dial, never a session with someone else.
-   */
-  connectTo(
-    nodeId: Uint8Array,
-    idHex: string,
-    addrs: readonly string[],
-    record?: PeerRecord,
-  ): Promise<PeerSession> {
-    const open = this.get(idHex);
+    const open = this.get(record.idHex);
     if (open) return Promise.resolve(open);
-    const pending = this.dialing.get(idHex);
+    const pending = this.dialing.get(record.idHex);
     if (pending) return pending;
     const { metrics } = this.runtime;
     if (this.dialing.size >= this.limits.maxPendingDials) {
@@ -145,28 +131,23 @@ export class SessionPool {
       metrics.count('dht.session.dial_refused');
       return Promise.reject(new LimitError(`${this.all.size} sessions open, none idle`));
     }
-    const p = this.dial(nodeId, idHex, addrs, record).finally(() => this.dialing.delete(idHex));
-    this.dialing.set(idHex, p);
+    const p = this.dial(record).finally(() => this.dialing.delete(record.idHex));
+    this.dialing.set(record.idHex, p);
     return p;
   }
 
-  private async dial(
-    nodeId: Uint8Array,
-    idHex: string,
-    addrs: readonly string[],
-    record: PeerRecord | undefined,
-  ): Promise<PeerSession> {
+  private async dial(record: PeerRecord): Promise<PeerSession> {
     const { metrics } = this.runtime;
-    const expectedNodeId = NodeId.fromBytes(nodeId);
+    const expectedNodeId = NodeId.fromBytes(record.nodeId);
     let last: unknown;
-    for (const addr of addrs) {
+    for (const addr of record.addrs) {
       metrics.count('dht.session.dial');
       try {
         const vs = await this.veil.dial(addr, { expectedNodeId, dialTimeoutMs: this.limits.dialTimeoutMs });
         // A refusal because the peer dialed us at the same moment still leaves a session to use.
-        const ps = this.adopt(vs, 'outbound') ?? this.get(idHex);
-        if (!ps) throw new LimitError(`session to ${idHex.slice(0, 16)} refused by limits`);
-        if (record) ps.record ??= record.retain();
+        const ps = this.adopt(vs, 'outbound') ?? this.get(record.idHex);
+        if (!ps) throw new LimitError(`session to ${record.idHex.slice(0, 16)} refused by limits`);
+        ps.record ??= record.retain();
         return ps;
       } catch (err) {
         metrics.count('dht.session.dial_failed');
@@ -174,7 +155,7 @@ export class SessionPool {
       }
     }
     throw new UnreachableError(
-      `no address of ${idHex.slice(0, 16)} answered: ${last instanceof Error ? last.name : String(last)}`,
+      `no address of ${record.idHex.slice(0, 16)} answered: ${last instanceof Error ? last.name : String(last)}`,
     );
   }
 

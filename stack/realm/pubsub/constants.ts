@@ -48,19 +48,6 @@ export const DEFAULTS = {
   discoveryIntervalMs: 10_000,
   /** Providers to ask for per discovery. */
   discoveryPeers: 16,
-  /**
-   * Topic peers a node opens streams to itself (others open theirs to it). With a DHT, topic
-   * peers come from provider records, a random sample of them, up to this many: enough for a
-   * mesh of dHi and IHAVE gossip to others, and few enough that a 10,000-node topic does not make
-   * every node hold sessions to dozens of peers.
-   */
-  targetPeers: 8,
-  /**
-   * Nodes that store a subscriber's provider record for a topic (the DHT stores content records on
-   * its k = 20 closest). Every subscriber announces the one topic key, so this many nodes hold
-   * them all, and a lookup that must reach all k closest costs each joining node ~20 sessions.
-   */
-  announceReplicas: 6,
   /** Messages a peer may send us per second, and the burst (token bucket). */
   peerMsgsPerSecond: 1_000,
   peerMsgsBurst: 2_000,

@@ -34,8 +34,6 @@ export class Peer {
 
   constructor(
     readonly nodeId: NodeId,
-    /** Where to dial it if there is no session (from its provider record), else empty. */
-    private readonly addrs: readonly string[],
     private readonly runtime: Runtime,
     private readonly limits: PeerLimits,
     /** Frames to send first on a new stream (our subscriptions). */
@@ -81,43 +79,41 @@ export class Peer {
   open(node: RealmNode): void {
     if (this.out || this.opening || this.closed) return;
     this.opening = true;
-    node
-      .openStream(this.nodeId, PUBSUB_PROTOCOL, { timeoutMs: this.limits.openTimeoutMs, addrs: this.addrs })
-      .then(
-        (conn) => {
-          this.opening = false;
-          if (this.closed) {
-            conn.close();
-            return;
-          }
-          this.out = conn;
-          conn.setHandler({
-            onData: () => undefined, // the peer writes on its own stream, never on ours
-            onDrain: () => this.flush(),
-            onEnd: () => conn.end(),
-            onClose: () => {
-              if (this.out !== conn) return;
-              this.out = undefined;
-              this.congested = false;
-              if (this.inbound.size === 0) this.onGone(this, 'stream closed');
-            },
-          });
-          const hello = this.hello();
-          if (hello) {
-            const bytes = frame(hello);
-            this.queue.unshift(bytes);
-            this.queuedBytes += bytes.length;
-          }
-          this.flush();
-        },
-        (err: Error) => {
-          this.opening = false;
-          this.queue = [];
-          this.queuedBytes = 0;
-          this.runtime.metrics.count('pubsub.open_failed');
-          if (this.inbound.size === 0) this.onGone(this, `open failed: ${err.name}`);
-        },
-      );
+    node.openStream(this.nodeId, PUBSUB_PROTOCOL, { timeoutMs: this.limits.openTimeoutMs }).then(
+      (conn) => {
+        this.opening = false;
+        if (this.closed) {
+          conn.close();
+          return;
+        }
+        this.out = conn;
+        conn.setHandler({
+          onData: () => undefined, // the peer writes on its own stream, never on ours
+          onDrain: () => this.flush(),
+          onEnd: () => conn.end(),
+          onClose: () => {
+            if (this.out !== conn) return;
+            this.out = undefined;
+            this.congested = false;
+            if (this.inbound.size === 0) this.onGone(this, 'stream closed');
+          },
+        });
+        const hello = this.hello();
+        if (hello) {
+          const bytes = frame(hello);
+          this.queue.unshift(bytes);
+          this.queuedBytes += bytes.length;
+        }
+        this.flush();
+      },
+      (err: Error) => {
+        this.opening = false;
+        this.queue = [];
+        this.queuedBytes = 0;
+        this.runtime.metrics.count('pubsub.open_failed');
+        if (this.inbound.size === 0) this.onGone(this, `open failed: ${err.name}`);
+      },
+    );
   }
 
   private flush(): void {

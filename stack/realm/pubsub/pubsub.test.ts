@@ -181,37 +181,6 @@ describe('pubsub over a simulated network', () => {
     },
   );
 
-  it('a full mesh still takes a GRAFT, and the heartbeat prunes it back to D', async () => {
-    // Six subscribers with D = D_lo = D_hi = 4: every mesh is full. A seventh node, not running
-    // pub/sub, announces the topic and GRAFTs node 0 (a node that joined last and knows only
-    // full nodes): node 0 takes it into its mesh at once instead of refusing.
-    const net = await network(7, 11, { d: 4, dLo: 4, dHi: 4 });
-    const late = net.nodes[6]!;
-    net.ps.slice(0, 6).forEach((ps, i) => {
-      net.sim.schedule(i * 100, () => {
-        ps.start();
-        ps.subscribe('full', () => undefined);
-      });
-    });
-    const zero = net.ps[0]!;
-    await net.sim.run({ untilMs: 8_000 });
-    for (let t = 0; t < 300 && zero.meshPeers('full').length < 4; t++)
-      await net.sim.run({ untilMs: net.sim.nowMs + 100 });
-    expect(zero.meshPeers('full')).toHaveLength(4);
-    const lateId = net.ids[6]!.nodeId.toString();
-    const s = await net.sim.runUntil(late.openStream(net.ids[0]!.nodeId, PUBSUB_PROTOCOL), 60_000);
-    s.write(frame(encodeFrame({ type: 'sub', changes: [{ subscribe: true, topic: 'full' }] })));
-    s.write(frame(encodeFrame({ type: 'graft', topic: 'full' })));
-    let inMesh = false;
-    for (let t = 0; t < 40 && !inMesh; t++) {
-      await net.sim.run({ untilMs: net.sim.nowMs + 5 });
-      inMesh = zero.meshPeers('full').includes(lateId);
-    }
-    expect(inMesh).toBe(true);
-    await net.sim.run({ untilMs: net.sim.nowMs + 1_100 });
-    expect(zero.meshPeers('full').length).toBeLessThanOrEqual(4);
-  });
-
   it('a node that crashes mid-run does not stop delivery to the others (mesh repairs itself)', async () => {
     const net = await network(30, 21);
     subscribeAll(net, 'c');

@@ -122,13 +122,10 @@ export class PubSub {
     // Sequence numbers start from the wall clock, so a restarted author does not reuse them.
     this.seqno = Math.floor(this.runtime.clock.wallNow()) * 1024;
     this.components.node.handle(PUBSUB_PROTOCOL, (stream, peer) => this.inbound(stream, peer));
-    // Without a DHT, every connected peer is a possible topic peer. With one, topic peers come
-    // from provider records: a stream to every peer a DHT lookup touched would pin those sessions.
-    if (!this.components.dht)
-      this.unsubscribePeers = this.components.node.onPeer((event, id) => {
-        if (event === 'up' && this.topics.size > 0 && this.hasRoomFor(id.toString()))
-          this.peer(id).open(this.components.node);
-      });
+    this.unsubscribePeers = this.components.node.onPeer((event, id) => {
+      if (event === 'up' && this.topics.size > 0 && this.hasRoomFor(id.toString()))
+        this.peer(id).open(this.components.node);
+    });
     const tick = (): void => {
       if (!this.running) return;
       this.heartbeat();
@@ -238,14 +235,12 @@ export class PubSub {
     return this.peers.has(id) || this.peers.size < this.opts.maxPeers;
   }
 
-  /** The peer of that NodeID, made if new (addrs: where to dial it, from its provider record). */
-  private peer(nodeId: NodeId, addrs: readonly string[] = []): Peer {
+  private peer(nodeId: NodeId): Peer {
     const id = nodeId.toString();
     let p = this.peers.get(id);
     if (!p) {
       p = new Peer(
         nodeId,
-        addrs,
         this.runtime,
         this.opts,
         () => this.hello(),
@@ -326,11 +321,9 @@ export class PubSub {
     }
   }
 
-  /** Send to every pub/sub peer (and, without a DHT, to every connected peer). */
   private broadcast(body: Uint8Array): void {
     const { node } = this.components;
-    if (!this.components.dht)
-      for (const id of node.connectedPeers()) if (this.hasRoomFor(id.toString())) this.peer(id);
+    for (const id of node.connectedPeers()) if (this.hasRoomFor(id.toString())) this.peer(id);
     for (const p of this.peers.values()) p.send(body, node);
   }
 
@@ -338,7 +331,7 @@ export class PubSub {
     this.broadcast(encodeFrame({ type: 'sub', changes: [{ subscribe: true, topic }] }));
     const { dht } = this.components;
     if (dht) {
-      dht.addProvider(this.topicKey(topic), { replicas: this.opts.announceReplicas }).catch((err) => {
+      dht.addProvider(this.topicKey(topic)).catch((err) => {
         this.runtime.log.debug('pubsub: announcing topic failed', { topic, error: String(err) });
       });
     }
@@ -354,13 +347,13 @@ export class PubSub {
       p.send(encodeFrame({ type: 'sub', changes: [{ subscribe: false, topic }] }), this.components.node);
   }
 
+  /** Ask the DHT for the topic's providers and introduce ourselves to those we do not know. */
   /**
-   * Ask the DHT for the topic's providers and introduce ourselves to a random few we do not know,
-   * until we know targetPeers topic peers (and to at least atLeast new ones). A provider record says its node subscribed, so it
-   * counts as a topic peer at once, and its addresses are dialed without a lookup. Resolves to the
-   * number of providers found (for a fanout publisher waiting to send).
+   * Ask the DHT for the topic's providers and introduce ourselves to those we do not know. A
+   * provider record says its node subscribed, so it counts as a topic peer at once. Resolves to
+   * the number of providers found (for a fanout publisher waiting to send).
    */
-  private discover(topic: string, atLeast = 0): Promise<number> {
+  private discover(topic: string): Promise<number> {
     const t = this.topics.get(topic);
     const { dht } = this.components;
     if (!dht) return Promise.resolve(0);
@@ -368,14 +361,11 @@ export class PubSub {
     return dht.findProviders(this.topicKey(topic), { max: this.opts.discoveryPeers }).then(
       (providers) => {
         if (!this.running) return 0;
-        let wanted = Math.max(atLeast, this.opts.targetPeers - this.topicPeers(topic).length);
         for (const pr of this.sample([...providers], providers.length)) {
-          if (wanted <= 0) break;
-          if (pr.nodeId === this.selfId || this.peers.has(pr.nodeId) || !this.hasRoomFor(pr.nodeId)) continue;
-          const p = this.peer(NodeId.parse(pr.nodeId), pr.addrs ?? []);
-          p.topics.add(topic);
+          if (pr.nodeId === this.selfId || !this.hasRoomFor(pr.nodeId)) continue;
+          const p = this.peer(NodeId.parse(pr.nodeId));
+          if (p.topics.size < MAX_PEER_TOPICS) p.topics.add(topic);
           p.open(this.components.node);
-          wanted--;
         }
         return providers.length;
       },
@@ -434,9 +424,7 @@ export class PubSub {
     const t = this.topics.get(topic);
     if (p.topics.size < MAX_PEER_TOPICS) p.topics.add(topic);
     const backedOff = (t?.backoff.get(p.id) ?? 0) > this.runtime.clock.now();
-    // A full mesh still takes the graft (the heartbeat prunes back to D at random, as gossipsub
-    // does): refusing it would starve nodes whose few topic peers all have full meshes.
-    if (!t || backedOff) {
+    if (!t || backedOff || (t.mesh.size >= this.opts.dHi && !t.mesh.has(p.id))) {
       p.send(encodeFrame({ type: 'prune', topic }), this.components.node);
       return;
     }
@@ -614,15 +602,11 @@ export class PubSub {
         }
       }
       this.gossip(topic, t);
-      // Look for more topic peers when we know too few, or when those we know cannot fill our
-      // mesh (all in it already, or pruned us): a node that joined late knows only its own few
-      // picks, and they are the ones everybody grafts.
-      const starving = t.mesh.size < this.opts.dLo && candidates.length < this.opts.d - t.mesh.size;
       if (
-        (starving || this.topicPeers(topic).length < this.opts.dLo) &&
+        this.topicPeers(topic).length < this.opts.dLo &&
         now - t.lastDiscoveryMs >= this.opts.discoveryIntervalMs
       )
-        this.discover(topic, starving ? this.opts.d : 0);
+        this.discover(topic);
     }
     for (const [id, until] of this.banned) if (until <= now) this.banned.delete(id);
     for (const [topic, f] of this.fanout) if (now - f.lastMs > 60_000) this.fanout.delete(topic);

@@ -14,15 +14,9 @@ export interface ProviderInfo {
   expiresAtMs: number;
 }
 
-/**
- * Store our provider record on the replicas (default k) closest peers to key, found by a lookup
- * that ends when that many closest peers answered. Fewer replicas cost fewer sessions: a key
- * every node of a large network announces (a pub/sub topic) is stored on few nodes.
- */
 export async function addProvider(
   core: DhtCore,
   key: Uint8Array,
-  replicas = core.opts.k,
 ): Promise<{ stored: number; attempted: number }> {
   const wallNow = Math.floor(core.runtime.clock.wallNow());
   const record = ProviderRecord.create(
@@ -30,8 +24,6 @@ export async function addProvider(
     { key, expiresAtMs: wallNow + core.opts.recordTtlMs, addrs: core.self!.addrs },
   );
   core.ownProviders.set(toHex(key), record);
-  if (replicas === core.opts.k) core.ownProviderReplicas.delete(toHex(key));
-  else core.ownProviderReplicas.set(toHex(key), replicas);
   const found = await core.runLookup(
     key,
     async (peer) => {
@@ -39,10 +31,10 @@ export async function addProvider(
       core.offerContacts(res.contacts);
       return { contacts: res.contacts };
     },
-    replicas,
+    core.opts.k,
   );
   const results = await Promise.allSettled(
-    found.closest.slice(0, replicas).map((peer) => core.query(peer, { type: 'add-provider', record })),
+    found.closest.map((peer) => core.query(peer, { type: 'add-provider', record })),
   );
   const stored = results.filter((r) => r.status === 'fulfilled' && r.value.status === StoreStatus.OK).length;
   core.runtime.metrics.count('dht.add_provider');

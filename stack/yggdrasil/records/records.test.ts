@@ -126,55 +126,6 @@ describe('RecordStore', () => {
     expect(s.putValue(val(carol, 'a', 1), 0)).toBe(StoreStatus.LIMIT); // 4 records in total
   });
 
-  it("hands out a uniform sample of a popular key's providers, and keeps its index right across sweeps", () => {
-    const s = new RecordStore({
-      maxRecords: 1_000,
-      maxRecordsPerPeer: 2,
-      maxStoreBytes: 1e6,
-      maxRecordTtlMs: 1e9,
-    });
-    const key = new Uint8Array(32).fill(9);
-    const ids = Array.from({ length: 40 }, (_, i) => signingIdentity(100 + i));
-    const mk = (id: (typeof ids)[number], exp: number) => {
-      const p = ProviderRecord.create(id, { key, expiresAtMs: exp, addrs: ['10.0.0.9:1'] });
-      p.providerIdHex = hex(id.nodeId);
-      return p;
-    };
-    // The first 10 expire at 100, the rest at 1,000.
-    for (const [i, id] of ids.entries())
-      expect(s.addProvider(mk(id, i < 10 ? 100 : 1_000), 0)).toBe(StoreStatus.OK);
-    let x = 7;
-    const random = (n: number) => {
-      x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
-      return Math.floor((x / 2 ** 32) * n);
-    };
-    const owners = (list: ProviderRecord[]) => list.map((p) => p.providerIdHex!);
-    // Without a random source: the order they are held in.
-    expect(owners(s.getProviders(hex(key), 0, 8))).toEqual(ids.slice(0, 8).map((id) => hex(id.nodeId)));
-    const seen = new Map<string, number>();
-    for (let round = 0; round < 200; round++) {
-      const got = owners(s.getProviders(hex(key), 0, 8, random));
-      expect(new Set(got).size).toBe(8);
-      for (const o of got) seen.set(o, (seen.get(o) ?? 0) + 1);
-    }
-    // 1,600 picks over 40 providers: each about 40 times, none left out, none favoured.
-    expect(seen.size).toBe(40);
-    for (const n of seen.values()) expect(n).toBeGreaterThan(15);
-    for (const n of seen.values()) expect(n).toBeLessThan(70);
-    expect(s.sweep(100)).toBe(10);
-    for (let round = 0; round < 50; round++) {
-      const got = s.getProviders(hex(key), 100, 8, random);
-      expect(got.every((p) => p.expiresAtMs === 1_000)).toBe(true);
-    }
-    // The index still finds each remaining record: a later expiry replaces it, an earlier is STALE.
-    expect(s.addProvider(mk(ids[39]!, 2_000), 100)).toBe(StoreStatus.OK);
-    expect(s.addProvider(mk(ids[20]!, 500), 100)).toBe(StoreStatus.STALE);
-    expect(s.size.records).toBe(30);
-    expect(s.getProviders(hex(key), 1_500, 40, random).map((p) => p.providerIdHex)).toEqual([
-      hex(ids[39]!.nodeId),
-    ]);
-  });
-
   it('sweeps expired records and never keeps one past maxRecordTtlMs', () => {
     const s = new RecordStore(limits);
     s.putValue(val(alice, 'a', 1, 100), 0);

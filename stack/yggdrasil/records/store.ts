@@ -24,15 +24,9 @@ interface Held<R> {
   owner: string;
 }
 
-/** The providers of one key: by owner, and in a list so that a random sample costs O(max). */
-interface ProviderSet {
-  byOwner: Map<string, number>;
-  list: Held<ProviderRecord>[];
-}
-
 export class RecordStore {
   private readonly values = new Map<string, Held<ValueRecord>>();
-  private readonly providers = new Map<string, ProviderSet>();
+  private readonly providers = new Map<string, Map<string, Held<ProviderRecord>>>();
   private readonly perPeer = new Map<string, number>();
   private count = 0;
   private bytes = 0;
@@ -96,8 +90,7 @@ export class RecordStore {
     const keyHex = toHex(record.key);
     const owner = record.providerIdHex!;
     let forKey = this.providers.get(keyHex);
-    const at = forKey?.byOwner.get(owner);
-    const held = at === undefined ? undefined : forKey!.list[at];
+    const held = forKey?.get(owner);
     if (held) {
       if (record.expiresAtMs < held.record.expiresAtMs) return StoreStatus.STALE;
       if (record.expiresAtMs === held.record.expiresAtMs) {
@@ -110,11 +103,10 @@ export class RecordStore {
     }
     if (!this.admit(owner, record.encoded.length)) return StoreStatus.LIMIT;
     if (!forKey) {
-      forKey = { byOwner: new Map(), list: [] };
+      forKey = new Map();
       this.providers.set(keyHex, forKey);
     }
-    forKey.byOwner.set(owner, forKey.list.length);
-    forKey.list.push({
+    forKey.set(owner, {
       record,
       expiresAtMs: Math.min(record.expiresAtMs, wallNowMs + this.limits.maxRecordTtlMs),
       owner,
@@ -123,33 +115,11 @@ export class RecordStore {
     return StoreStatus.OK;
   }
 
-  /**
-   * Unexpired providers of a key, at most max. With more than max held and a random source, a
-   * uniform sample (spec 5: a popular key's askers must not all be handed the same few providers);
-   * otherwise in the order they are held.
-   */
-  getProviders(
-    keyHex: string,
-    wallNowMs: number,
-    max: number,
-    random?: (n: number) => number,
-  ): ProviderRecord[] {
+  /** Unexpired providers of a key, in the order they were first stored, at most max. */
+  getProviders(keyHex: string, wallNowMs: number, max: number): ProviderRecord[] {
     const out: ProviderRecord[] = [];
-    const list = this.providers.get(keyHex)?.list ?? [];
-    if (list.length <= max || !random) {
-      for (const held of list) {
-        if (out.length >= max) break;
-        if (held.expiresAtMs > wallNowMs) out.push(held.record);
-      }
-      return out;
-    }
-    // A partial Fisher-Yates shuffle over the indices, its swaps kept aside (the list stays as is).
-    const swapped = new Map<number, number>();
-    for (let i = 0; i < max; i++) {
-      const j = i + random(list.length - i);
-      const pick = swapped.get(j) ?? j;
-      swapped.set(j, swapped.get(i) ?? i);
-      const held = list[pick]!;
+    for (const held of this.providers.get(keyHex)?.values() ?? []) {
+      if (out.length >= max) break;
       if (held.expiresAtMs > wallNowMs) out.push(held.record);
     }
     return out;
@@ -165,19 +135,13 @@ export class RecordStore {
       dropped++;
     }
     for (const [keyHex, forKey] of this.providers) {
-      const kept: Held<ProviderRecord>[] = [];
-      for (const held of forKey.list) {
-        if (held.expiresAtMs > wallNowMs) {
-          forKey.byOwner.set(held.owner, kept.length);
-          kept.push(held);
-          continue;
-        }
-        forKey.byOwner.delete(held.owner);
-        this.account(held.owner, -1, -held.record.encoded.length);
+      for (const [owner, held] of forKey) {
+        if (held.expiresAtMs > wallNowMs) continue;
+        forKey.delete(owner);
+        this.account(owner, -1, -held.record.encoded.length);
         dropped++;
       }
-      forKey.list = kept;
-      if (kept.length === 0) this.providers.delete(keyHex);
+      if (forKey.size === 0) this.providers.delete(keyHex);
     }
     return dropped;
   }

@@ -22,6 +22,4 @@ export interface HandlerContext {
   /** Our own provider record for keyHex, if any. */
   ownProvider(keyHex: string): ProviderRecord | undefined;
   readonly maxProviders: number;
-  /** Uniform integer in [0, n): which providers of a popular key to hand out. */
-  readonly random: (n: number) => number;
 }

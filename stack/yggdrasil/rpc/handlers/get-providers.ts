@@ -10,7 +10,7 @@ export function handleGetProviders(
   req: GetProvidersMessage,
 ): ProvidersMessage {
   const keyHex = toHex(req.key);
-  const providers = ctx.store.getProviders(keyHex, ctx.runtime.clock.wallNow(), ctx.maxProviders, ctx.random);
+  const providers = ctx.store.getProviders(keyHex, ctx.runtime.clock.wallNow(), ctx.maxProviders);
   const own = ctx.ownProvider(keyHex);
   if (
     own &&
