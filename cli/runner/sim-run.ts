@@ -59,8 +59,6 @@ export interface SimRunResult {
   events: number;
   virtualTimeMs: number;
   metrics: Record<string, number>;
-  /** Every node's counters summed (runtime.metrics.count): for benches and diagnosis, not hashed. */
-  counters: Record<string, number>;
   records: RunRecords;
 }
 
@@ -452,14 +450,7 @@ export function mergeParts(
     : { samples: [], messages: [] };
   // Timeline bookkeeping runs in every worker: worker 0's copy is the record.
   const records: RunRecords = { lookups, messages, samples, faults: parts[0]!.faults };
-  return {
-    traceHash: run.traceHash,
-    events: run.events,
-    virtualTimeMs: run.virtualTimeMs,
-    metrics,
-    counters,
-    records,
-  };
+  return { traceHash: run.traceHash, events: run.events, virtualTimeMs: run.virtualTimeMs, metrics, records };
 }
 
 export interface SimRunOptions {
